@@ -12,6 +12,8 @@
 
 pub mod codesets;
 pub mod dates;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod identifiers;
 pub mod medicines;
 pub mod patient;

@@ -90,6 +90,7 @@ mod tests {
             started: PartialDate::Day(day("2024-01-01")),
             status,
             authorised_issues: Some(6),
+            authorised_from: Some(day("2024-01-01")),
             review_due: None,
             source: PrescriptionSource::Practice { authoriser: gp.clone() },
             issues: issues

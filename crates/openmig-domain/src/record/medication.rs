@@ -33,8 +33,13 @@ pub struct Medication {
     pub started: PartialDate,
     /// Active, completed or discontinued.
     pub status: MedicationStatus,
-    /// Number of issues authorised (repeats); `None` for acute and elsewhere-prescribed.
+    /// Number of issues authorised in the current authorisation (repeats); `None` for
+    /// acute and elsewhere-prescribed medicines.
     pub authorised_issues: Option<u32>,
+    /// When the current authorisation began. A repeat is re-authorised at review (GP
+    /// Connect models each authorisation as its own plan); issues on or after this day
+    /// count against `authorised_issues`. `None` for acute and elsewhere-prescribed.
+    pub authorised_from: Option<NaiveDate>,
     /// When the authorisation is due for review.
     pub review_due: Option<NaiveDate>,
     /// Who prescribes it: the practice, or another organisation.
@@ -157,6 +162,14 @@ impl Medication {
     /// True for medicines the practice recorded but does not prescribe.
     pub fn is_prescribed_elsewhere(&self) -> bool {
         matches!(self.source, PrescriptionSource::Elsewhere { .. })
+    }
+
+    /// Issues left in the current authorisation, for repeats.
+    pub fn issues_remaining(&self) -> Option<u32> {
+        let authorised = self.authorised_issues?;
+        let from = self.authorised_from?;
+        let used = self.issues.iter().filter(|i| i.date >= from).count() as u32;
+        Some(authorised.saturating_sub(used))
     }
 
     /// True while the authorisation is in force.

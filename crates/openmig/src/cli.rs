@@ -1,0 +1,152 @@
+//! The command-line contract (`shared/design/api.md`): commands, flags and their help.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use openmig_domain::NhsNumber;
+use openmig_domain::traits::PatientTrait;
+use openmig_generator::GeneratorConfig;
+
+/// openmig: an open Medical Interoperability Gateway.
+///
+/// Generates a synthetic GP region, shows patients' records and (in later releases)
+/// serves them over GP Connect and FHIR.
+#[derive(Debug, Parser)]
+#[command(name = "openmig", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a synthetic region of practices and patients into a new store file.
+    Generate(GenerateArgs),
+    /// Print a readable summary of one patient's record.
+    Record(RecordArgs),
+    /// List NHS numbers of patients with a trait, one per line (for demos and tests).
+    Patients(PatientsArgs),
+    /// Show what a store holds: region, counts, seed, content hash.
+    Info(InfoArgs),
+    /// Generate a small demo region if there is none, then show demo patients.
+    Demo(DemoArgs),
+    /// Run the benchmark suite and write a JSON result file.
+    Bench(BenchArgs),
+}
+
+/// `openmig generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of patients (default: the North East region, 2.7 million).
+    #[arg(long, default_value_t = GeneratorConfig::NORTH_EAST_PATIENTS)]
+    pub patients: u64,
+    /// Number of GP practices.
+    #[arg(long, default_value_t = GeneratorConfig::NORTH_EAST_PRACTICES)]
+    pub practices: u32,
+    /// Random seed: the same seed (and --as-of) gives the same region, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The region's present: records run up to this day (default: today).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<NaiveDate>,
+    /// The store file to create.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the output file if it exists (it is replaced only when generation succeeds).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `openmig record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The patient's NHS number (e.g. 9434765919 or "943 476 5919").
+    #[arg(value_parser = parse_nhs_number)]
+    pub nhs_number: NhsNumber,
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// Show every medicine with its issue history.
+    #[arg(long)]
+    pub meds: bool,
+    /// Judge "current" and "days ago" as of this day (default: the region's as-of day).
+    #[arg(long, value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+}
+
+/// `openmig patients`.
+#[derive(Debug, Args)]
+pub struct PatientsArgs {
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// The trait (any, anticoagulant, antiepileptic, insulin, opioid, allergy, overdue-repeat,
+    /// many-medicines, dissent, sensitive, confidential, deceased, deregistered,
+    /// practice-sharing-disabled, sulfonylurea, antidepressant, nsaid, prescribed-elsewhere,
+    /// no-known-allergies, restricted).
+    #[arg(long = "trait", value_parser = parse_trait)]
+    pub wanted: PatientTrait,
+    /// At most this many.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+/// `openmig info`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// Also recompute the hash of the stored content (reads every record).
+    #[arg(long)]
+    pub hash: bool,
+}
+
+/// `openmig demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo store; generated (5,000 patients, 4 practices) if it does not exist.
+    #[arg(long, default_value = "openmig-demo.db")]
+    pub database: PathBuf,
+}
+
+/// `openmig bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Patients to generate for the run.
+    #[arg(long, default_value_t = 100_000)]
+    pub patients: u64,
+    /// Practices (default: scaled like the North East, one per ~7,700 patients).
+    #[arg(long)]
+    pub practices: Option<u32>,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Random whole-record reads to time after generation.
+    #[arg(long, default_value_t = 20_000)]
+    pub reads: usize,
+    /// Where to put the store file (deleted afterwards unless --keep).
+    #[arg(long, default_value = "bench-results/bench.db")]
+    pub database: PathBuf,
+    /// Keep the generated store.
+    #[arg(long)]
+    pub keep: bool,
+    /// The JSON result file.
+    #[arg(long, default_value = "bench-results/generate.json")]
+    pub out: PathBuf,
+}
+
+fn parse_nhs_number(text: &str) -> Result<NhsNumber, String> {
+    NhsNumber::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_trait(text: &str) -> Result<PatientTrait, String> {
+    text.parse::<PatientTrait>().map_err(|e| e.to_string())
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("'{text}' is not a date in the form YYYY-MM-DD"))
+}

@@ -1,0 +1,106 @@
+//! `openmig bench`: generation throughput, size, peak memory and whole-record read
+//! latency, written to a JSON file (numbers for BENCHMARKS.md come from here, never from
+//! timed unit tests).
+
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use openmig_generator::{GeneratorConfig, nhs_numbers};
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+use serde::Serialize;
+
+use crate::cli::BenchArgs;
+use crate::commands::generate::generate_file;
+
+#[derive(Debug, Serialize)]
+struct Results {
+    command: String,
+    patients: u64,
+    practices: u32,
+    seed: u64,
+    generate_seconds: f64,
+    patients_per_second: f64,
+    entries: u64,
+    entries_per_second: f64,
+    file_bytes: u64,
+    bytes_per_patient: f64,
+    document_bytes_per_patient: f64,
+    peak_rss_bytes: Option<u64>,
+    reads: usize,
+    read_p50_ms: f64,
+    read_p90_ms: f64,
+    read_p99_ms: f64,
+    read_max_ms: f64,
+    cpus: usize,
+}
+
+/// Runs the command.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let practices = args.practices.unwrap_or_else(|| ((args.patients / 7_700).max(1) as u32).min(GeneratorConfig::MAX_PRACTICES));
+    let config = GeneratorConfig { patients: args.patients, practices, seed: args.seed, as_of: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date") };
+    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let started = Instant::now();
+    let produced = generate_file(config, &args.database, true)?;
+    let generate_seconds = started.elapsed().as_secs_f64();
+    let peak_rss_bytes = peak_rss();
+    let file_bytes = std::fs::metadata(&args.database)?.len();
+
+    let store = SqliteStore::open_read_only(&args.database)?;
+    let mut latencies = Vec::with_capacity(args.reads);
+    let mut state = args.seed ^ 0x5DEE_CE66;
+    for _ in 0..args.reads {
+        // A cheap LCG picks patients uniformly; the bench needs no cryptographic randomness.
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let index = (state >> 33) % args.patients;
+        let nhs = nhs_numbers::nhs_number(args.seed, index);
+        let t = Instant::now();
+        let record = store.record(nhs)?.context("a generated patient is missing")?;
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(record);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let results = Results {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        patients: produced.patients,
+        practices,
+        seed: args.seed,
+        generate_seconds,
+        patients_per_second: produced.patients as f64 / generate_seconds,
+        entries: produced.entries,
+        entries_per_second: produced.entries as f64 / generate_seconds,
+        file_bytes,
+        bytes_per_patient: file_bytes as f64 / produced.patients as f64,
+        document_bytes_per_patient: produced.document_bytes as f64 / produced.patients as f64,
+        peak_rss_bytes,
+        reads: latencies.len(),
+        read_p50_ms: pct(0.50),
+        read_p90_ms: pct(0.90),
+        read_p99_ms: pct(0.99),
+        read_max_ms: latencies.last().copied().unwrap_or(0.0),
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    drop(store);
+    if !args.keep {
+        std::fs::remove_file(&args.database).ok();
+    }
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::to_string_pretty(&results)?;
+    std::fs::write(&args.out, &json).with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!("{json}");
+    Ok(())
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), when available.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

@@ -1,0 +1,61 @@
+//! `openmig demo`: the README's first command.
+//!
+//! Generates a small region (5,000 patients in 4 practices, one not sharing) on first
+//! run, then shows where to start: demo NHS numbers for the brief's stories and the
+//! record of an anticoagulated patient. Later releases start the gateway here too.
+
+use anyhow::Context;
+use chrono::Local;
+use openmig_domain::traits::PatientTrait;
+use openmig_generator::GeneratorConfig;
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+
+use crate::cli::DemoArgs;
+use crate::commands::generate::generate_file;
+use crate::summary;
+
+/// The demo region's size.
+const DEMO_PATIENTS: u64 = 5_000;
+const DEMO_PRACTICES: u32 = 4;
+
+/// Runs the command.
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.database.exists() {
+        eprintln!("generating a demo region ({DEMO_PATIENTS} patients, {DEMO_PRACTICES} practices) into {}...", args.database.display());
+        let config = GeneratorConfig { patients: DEMO_PATIENTS, practices: DEMO_PRACTICES, seed: 1, as_of: Local::now().date_naive() };
+        generate_file(config, &args.database, false)?;
+    }
+    let store = SqliteStore::open_read_only(&args.database).with_context(|| format!("cannot open {}", args.database.display()))?;
+    let region = store.region()?.context("the demo database holds no region")?;
+    let counts = store.counts()?;
+    println!("openmig demo region: {} patients in {} practices, as of {}", counts.patients, counts.practices, region.as_of);
+    println!("database: {}\n", args.database.display());
+    println!("Demo patients (NHS numbers):");
+    for (label, wanted) in [
+        ("ordinary", PatientTrait::Any),
+        ("on an anticoagulant", PatientTrait::Anticoagulant),
+        ("on an anti-epileptic", PatientTrait::Antiepileptic),
+        ("on insulin", PatientTrait::Insulin),
+        ("repeat overdue", PatientTrait::OverdueRepeat),
+        ("five or more repeats", PatientTrait::ManyMedicines),
+        ("dissented from sharing", PatientTrait::Dissent),
+        ("practice not sharing", PatientTrait::PracticeSharingDisabled),
+        ("deceased", PatientTrait::Deceased),
+        ("has sensitive entries", PatientTrait::Sensitive),
+    ] {
+        let found = store.patients_with_trait(wanted, 3)?;
+        let list: Vec<String> = found.iter().map(|n| n.to_string()).collect();
+        println!("  {label:<26} {}", if list.is_empty() { "(none in this region)".into() } else { list.join("  ") });
+    }
+    if let Some(nhs) = store.patients_with_trait(PatientTrait::Anticoagulant, 1)?.first().copied()
+        && let Some(record) = store.record(nhs)?
+    {
+        let practice = store.practice(&record.patient.registration.practice)?;
+        println!("\n--- openmig record {nhs} --database {} ---\n", args.database.display());
+        print!("{}", summary::render(&record, practice.as_ref().map(|p| &p.practice), region.as_of, false));
+    }
+    println!("\nTry: openmig record <NHS number> --database {} --meds", args.database.display());
+    println!("     openmig patients --database {} --trait antiepileptic", args.database.display());
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `openmig generate`: a synthetic region into a new store file.
+//!
+//! The file appears only when generation has fully succeeded: work goes into a temporary
+//! file beside the target, which is renamed over it at the end (atomic on one file
+//! system). On any failure the temporary file is removed, so no partial store is ever
+//! left where a user or script expects a good one.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::Local;
+use openmig_generator::{GeneratorConfig, Region};
+use openmig_store_sqlite::SqliteStore;
+
+use crate::cli::GenerateArgs;
+use crate::pipeline::{self, Produced};
+
+/// Runs the command.
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let config = GeneratorConfig {
+        patients: args.patients,
+        practices: args.practices,
+        seed: args.seed,
+        as_of: args.as_of.unwrap_or_else(|| Local::now().date_naive()),
+    };
+    let started = Instant::now();
+    let produced = generate_file(config, &args.out, args.force)?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "generated {} patients ({} entries) into {} in {:.1} s ({:.0} patients/s); content hash {}",
+        produced.patients,
+        produced.entries,
+        args.out.display(),
+        seconds,
+        produced.patients as f64 / seconds.max(1e-9),
+        produced.content_hash
+    );
+    Ok(())
+}
+
+/// Generates `config` into `out` atomically (see the module docs).
+pub fn generate_file(config: GeneratorConfig, out: &Path, force: bool) -> anyhow::Result<Produced> {
+    let region = Region::plan(config)?;
+    if out.exists() && !force {
+        bail!("{} already exists; refusing to overwrite it (use --force to replace it)", out.display());
+    }
+    if out.is_dir() {
+        bail!("{} is a directory", out.display());
+    }
+    let temp = TempFile::beside(out)?;
+    let produced = {
+        let store = SqliteStore::create(&temp.path).with_context(|| format!("cannot create {}", out.display()))?;
+        store.set_bulk_load(true).context("cannot prepare the store for loading")?;
+        let produced = pipeline::generate_into(&region, &store)?;
+        store.set_bulk_load(false).context("cannot finish the store")?;
+        store.checkpoint().context("cannot finish the store")?;
+        produced
+    };
+    temp.persist(out)?;
+    Ok(produced)
+}
+
+/// A temporary store file (with its SQLite side files) removed unless persisted.
+struct TempFile {
+    path: PathBuf,
+    persisted: bool,
+}
+
+impl TempFile {
+    fn beside(target: &Path) -> anyhow::Result<Self> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            bail!("cannot write {}: directory {} does not exist", target.display(), dir.display());
+        }
+        let name = target.file_name().context("the output path has no file name")?.to_string_lossy();
+        let path = dir.join(format!(".{name}.partial-{}", std::process::id()));
+        // Probe writability now, so an unwritable directory fails before any work.
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", target.display()))?;
+        std::fs::remove_file(&path).with_context(|| format!("cannot write {}", target.display()))?;
+        Ok(TempFile { path, persisted: false })
+    }
+
+    fn persist(mut self, target: &Path) -> anyhow::Result<()> {
+        std::fs::rename(&self.path, target).with_context(|| format!("cannot move the new store into {}", target.display()))?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+    }
+}
+

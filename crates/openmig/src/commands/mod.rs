@@ -1,0 +1,22 @@
+//! One module per command; each turns its typed arguments into library calls.
+
+mod bench;
+mod demo;
+mod generate;
+mod info;
+mod patients;
+mod record;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Record(args) => record::run(args),
+        Command::Patients(args) => patients::run(args),
+        Command::Info(args) => info::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}
