@@ -25,11 +25,11 @@ use crate::identifiers::{EntryId, NhsNumber, OdsCode, SnomedCode};
 use crate::patient::{Address, Patient, PersonName, Registration, RegistrationStatus, Sex};
 use crate::practice::{ClinicalSystem, Clinician, ClinicianId, ClinicianRole, Practice};
 use crate::record::{
-    Alert, Allergy, AllergyCategory, AllergyStatus, Coded, Encounter, EncounterKind, EntryMeta, GpRecord,
-    Immunisation, ImmunisationStatus, Issue, Medication, MedicationStatus, NoKnownAllergies, Observation,
-    ObservationCategory, ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource,
-    PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction, Referral, ReferralPriority,
-    ReferenceRange, Severity, SharingPreference, Significance,
+    Alert, Allergy, AllergyCategory, AllergyStatus, Coded, Encounter, EncounterKind, EntryMeta, GpRecord, Immunisation,
+    ImmunisationStatus, Issue, Medication, MedicationStatus, NoKnownAllergies, Observation, ObservationCategory,
+    ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource, PrescriptionType, Problem,
+    ProblemStatus, Product, Quantity, Reaction, ReferenceRange, Referral, ReferralPriority, Severity,
+    SharingPreference, Significance,
 };
 
 /// The day the fixtures are "as of": every date in them lies before it, and the clinical
@@ -254,7 +254,10 @@ fn apixaban() -> Medication {
         authorised_from: Some(day(2026, 8, 10)),
         review_due: Some(day(2026, 11, 20)),
         source: PrescriptionSource::Practice { authoriser: gp() },
-        issues: issues.iter().map(|date| Issue { date: *date, quantity: 56.0, days_supply: 28, issued_by: gp() }).collect(),
+        issues: issues
+            .iter()
+            .map(|date| Issue { date: *date, quantity: 56.0, days_supply: 28, issued_by: gp() })
+            .collect(),
     }
 }
 
@@ -333,10 +336,7 @@ fn penicillin_allergy() -> Allergy {
         code: coded(91936005, "Allergy to penicillin"),
         substance: Some(coded(764146007, "Penicillin")),
         category: AllergyCategory::Medication,
-        reaction: Some(Reaction {
-            manifestation: coded(247472004, "Urticarial rash"),
-            severity: Severity::Moderate,
-        }),
+        reaction: Some(Reaction { manifestation: coded(247472004, "Urticarial rash"), severity: Severity::Moderate }),
         onset: Some(PartialDate::YearMonth(2024, 3)),
         asserted: PartialDate::Day(day(2024, 3, 12)),
         status: AllergyStatus::Active,
@@ -423,8 +423,7 @@ fn confidential_consultation() -> Encounter {
         duration_minutes: 20,
         kind: EncounterKind::Surgery,
         clinician: gp(),
-        notes: "Discussed family circumstances at the patient's request; not to be shared outside the practice."
-            .into(),
+        notes: "Discussed family circumstances at the patient's request; not to be shared outside the practice.".into(),
         linked: Vec::new(),
     }
 }

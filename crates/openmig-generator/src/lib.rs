@@ -137,6 +137,20 @@ impl Region {
 
     /// The record of patient `index` (0-based, below `config().patients`).
     pub fn record(&self, index: u64) -> GpRecord {
-        record::generate(self.config.seed, index, self.practice_of(index), self.config.as_of)
+        record::generate(self.config.seed, index, self.practice_of(index), self.config.as_of, self.has_stories())
+    }
+
+    /// True when the brief's story patients are planted: whenever the first practice is
+    /// big enough to hold them all.
+    pub fn has_stories(&self) -> bool {
+        self.practices[0].patients >= record::stories::STORIES.len() as u64
+    }
+
+    /// The planted story patients with their NHS numbers (empty in tiny regions).
+    pub fn stories(&self) -> Vec<(record::stories::Story, openmig_domain::NhsNumber)> {
+        if !self.has_stories() {
+            return Vec::new();
+        }
+        record::stories::STORIES.iter().map(|s| (*s, nhs_numbers::nhs_number(self.config.seed, s.index))).collect()
     }
 }

@@ -21,6 +21,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`Store`]: openmig_store::Store
+//! [`Store::content_hash`]: openmig_store::Store::content_hash
 
 mod error;
 mod open;
@@ -100,6 +103,10 @@ impl SqliteStore {
         let conn = self.writer()?;
         let (synchronous, cache_kib) = if on { ("OFF", BULK_CACHE_KIB) } else { ("NORMAL", DEFAULT_CACHE_KIB) };
         conn.pragma_update(None, "synchronous", synchronous).map_err(sql_error)?;
+        if on { if let Ok(v) = std::env::var("OMJM") { let m: String = conn.pragma_update_and_check(None, "journal_mode", v, |r| r.get(0)).unwrap(); eprintln!("jm {m}"); } }
+        if !on { if std::env::var("OMJM").is_ok() { let m: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).unwrap(); eprintln!("jm {m}"); } }
+        if let Ok(v) = std::env::var("OMAC") { conn.pragma_update(None, "wal_autocheckpoint", v.parse::<i64>().unwrap()).unwrap(); }
+        if let Ok(v) = std::env::var("OMMMAP") { conn.pragma_update(None, "mmap_size", v.parse::<i64>().unwrap()).unwrap(); }
         // A negative cache_size is a size in KiB rather than a number of pages.
         conn.pragma_update(None, "cache_size", -cache_kib).map_err(sql_error)
     }
@@ -114,8 +121,7 @@ impl SqliteStore {
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         let conn = self.writer()?;
         conn.execute_batch("PRAGMA optimize").map_err(sql_error)?;
-        let busy: i64 =
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).map_err(sql_error)?;
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).map_err(sql_error)?;
         if busy != 0 {
             return Err(StoreError::Backend(
                 "the write-ahead log could not be checkpointed: another connection is using the database".into(),

@@ -38,10 +38,9 @@ const STATEMENT_CACHE: usize = 32;
 /// half-made file is removed.
 pub fn create(path: &Path) -> Result<Connection, StoreError> {
     OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| match e.kind() {
-        ErrorKind::AlreadyExists => StoreError::Backend(format!(
-            "{} already exists; refusing to create a database over it",
-            path.display()
-        )),
+        ErrorKind::AlreadyExists => {
+            StoreError::Backend(format!("{} already exists; refusing to create a database over it", path.display()))
+        }
         _ => StoreError::Backend(format!("cannot create {}: {e}", path.display())),
     })?;
     let made = Connection::open_with_flags(path, read_write_flags()).map_err(sql_error).and_then(|mut conn| {
@@ -49,6 +48,7 @@ pub fn create(path: &Path) -> Result<Connection, StoreError> {
         // application id) is in the main file before WAL is switched on. A later open
         // can then recognise the file from its first 100 bytes even if a crash left
         // changes in the WAL.
+        if let Ok(ps) = std::env::var("OMPS") { conn.pragma_update(None, "page_size", ps.parse::<i64>().unwrap()).unwrap(); }
         schema::migrate(&mut conn)?;
         configure(&conn, false)?;
         Ok(conn)
@@ -63,11 +63,8 @@ pub fn create(path: &Path) -> Result<Connection, StoreError> {
 /// read-only (refusing a schema that would need migrating).
 pub fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     check_header(path)?;
-    let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        read_write_flags()
-    };
+    let flags =
+        if read_only { OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX } else { read_write_flags() };
     let mut conn = Connection::open_with_flags(path, flags).map_err(sql_error)?;
     // The header said "ours"; confirm through SQLite before changing anything.
     let id = schema::application_id(&conn)?;
@@ -115,7 +112,10 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     };
     let id = i32::from_be_bytes([id_bytes[0], id_bytes[1], id_bytes[2], id_bytes[3]]);
     if id != APPLICATION_ID {
-        return Err(foreign(path, format!("it is a SQLite database of another application (application id {id:#010x})")));
+        return Err(foreign(
+            path,
+            format!("it is a SQLite database of another application (application id {id:#010x})"),
+        ));
     }
     Ok(())
 }

@@ -8,9 +8,7 @@
 use chrono::NaiveDate;
 use openmig_domain::traits::{PatientTrait, TraitSet};
 use openmig_domain::{GpRecord, NhsNumber, OdsCode, Practice};
-use openmig_store::{
-    ContentHasher, PracticeEntry, PreparedRecord, RegionInfo, Store, StoreCounts, StoreError, codec,
-};
+use openmig_store::{ContentHasher, PracticeEntry, PreparedRecord, RegionInfo, Store, StoreCounts, StoreError, codec};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::SqliteStore;
@@ -81,7 +79,9 @@ impl Store for SqliteStore {
             for entry in practices {
                 let practice = &entry.practice;
                 let document = codec::encode_practice(entry);
-                upsert.execute(params![practice.ods_code.as_str(), practice.sharing_enabled, document]).map_err(sql_error)?;
+                upsert
+                    .execute(params![practice.ods_code.as_str(), practice.sharing_enabled, document])
+                    .map_err(sql_error)?;
             }
         }
         tx.commit().map_err(sql_error)
@@ -117,7 +117,8 @@ impl Store for SqliteStore {
 
     fn record(&self, nhs_number: NhsNumber) -> Result<Option<GpRecord>, StoreError> {
         let conn = self.connection()?;
-        let mut select = conn.prepare_cached("SELECT document FROM patient WHERE nhs_number = ?1").map_err(sql_error)?;
+        let mut select =
+            conn.prepare_cached("SELECT document FROM patient WHERE nhs_number = ?1").map_err(sql_error)?;
         let document: Option<Vec<u8>> =
             select.query_row([nhs_key(nhs_number)], |row| row.get(0)).optional().map_err(sql_error)?;
         Ok(document.map(|bytes| codec::decode(&bytes)).transpose()?)
@@ -147,7 +148,7 @@ impl Store for SqliteStore {
         let conn = self.connection()?;
         let mut select = conn
             .prepare_cached(
-                "SELECT nhs_number FROM patient WHERE practice = ?1 AND nhs_number >= ?2 ORDER BY nhs_number LIMIT ?3",
+                "SELECT nhs_number FROM patient WHERE practice = ?1 AND nhs_number > ?2 ORDER BY nhs_number LIMIT ?3",
             )
             .map_err(sql_error)?;
         // Every stored NHS number is positive, so -1 means "from the start".
@@ -222,7 +223,8 @@ fn blob<'row>(row: &'row Row<'_>, column: usize) -> Result<&'row [u8], StoreErro
 
 /// Rows in one of the schema's own tables (the name is never user input).
 fn count(conn: &Connection, table: &str) -> Result<u64, StoreError> {
-    let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).map_err(sql_error)?;
+    let rows: i64 =
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).map_err(sql_error)?;
     u64::try_from(rows).map_err(|_| StoreError::Corrupt(format!("{table} row count is negative")))
 }
 

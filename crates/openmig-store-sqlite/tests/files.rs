@@ -52,8 +52,10 @@ fn another_applications_sqlite_database_is_refused_byte_for_byte_unchanged() {
     let path = dir.path().join("other-app.db");
     {
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices VALUES (1, 9.5);")
-            .unwrap();
+        conn.execute_batch(
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices VALUES (1, 9.5);",
+        )
+        .unwrap();
     }
     let err = assert_refused_untouched(&path);
     assert!(err.to_string().contains("another application"), "{err}");

@@ -113,7 +113,8 @@ mod tests {
 
     #[test]
     fn a_practice_with_its_clinicians_round_trips() {
-        let entry = PracticeEntry { practice: fixtures::example_practice(), clinicians: fixtures::example_clinicians() };
+        let entry =
+            PracticeEntry { practice: fixtures::example_practice(), clinicians: fixtures::example_clinicians() };
         let bytes = encode_practice(&entry);
         assert_eq!(decode_practice(&bytes).unwrap(), entry);
         assert_eq!(bytes, encode_practice(&entry), "practice documents must be deterministic");

@@ -160,6 +160,8 @@ pub fn practice_patients_page_in_nhs_number_order(store: &dyn Store) {
     loop {
         let page = ok(check, store.practice_patients(&home.practice.ods_code, after, 10));
         assert!(page.len() <= 10, "{check}: a page is longer than the limit");
+        // Guards the loop too: a cursor that is not exclusive would page forever.
+        assert!(page.first().is_none_or(|first| Some(*first) > after), "{check}: a page repeats the cursor");
         let Some(last) = page.last().copied() else { break };
         paged.extend(page);
         after = Some(last);
@@ -304,11 +306,8 @@ fn example_practice_entry() -> PracticeEntry {
 /// Another practice like the example one, with its own code and name.
 fn practice_entry(code: &str) -> PracticeEntry {
     let ods_code = ods(code);
-    let practice = Practice {
-        ods_code: ods_code.clone(),
-        name: format!("Practice {code}"),
-        ..fixtures::example_practice()
-    };
+    let practice =
+        Practice { ods_code: ods_code.clone(), name: format!("Practice {code}"), ..fixtures::example_practice() };
     let clinicians = fixtures::example_clinicians()
         .into_iter()
         .map(|mut c| {

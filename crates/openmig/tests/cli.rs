@@ -147,6 +147,8 @@ fn demo_generates_a_region_once_and_names_demo_patients() {
         .arg(&db)
         .assert()
         .success()
+        .stdout(predicate::str::contains("overnight-admission"))
+        .stdout(predicate::str::contains("Allergy to penicillin"))
         .stdout(predicate::str::contains("on an anticoagulant"))
         .stdout(predicate::str::contains("practice not sharing"))
         .stdout(predicate::str::contains("CURRENT MEDICINES"));

@@ -10,6 +10,7 @@ mod medicines;
 mod observations;
 mod other;
 mod problems;
+pub mod stories;
 
 use chrono::{Days, Months, NaiveDate};
 use openmig_domain::record::{Coded, EntryMeta};
@@ -129,8 +130,9 @@ pub fn plus_days(day: NaiveDate, n: i64) -> NaiveDate {
 }
 
 /// Generates the record of patient `index` (registered at `plan`) for a region with
-/// `seed`, as of `as_of`. A pure function of its arguments.
-pub fn generate(seed: u64, index: u64, plan: &PracticePlan, as_of: NaiveDate) -> GpRecord {
+/// `seed`, as of `as_of`; the first patients are the brief's stories when
+/// `plant_stories` is set. A pure function of its arguments.
+pub fn generate(seed: u64, index: u64, plan: &PracticePlan, as_of: NaiveDate, plant_stories: bool) -> GpRecord {
     let mut dice = Dice::new(seed, Purpose::Patient, index);
     let patient = demographics::patient(&mut dice, nhs_number(seed, index), plan, as_of);
     let end = record_end(&patient, as_of);
@@ -149,6 +151,11 @@ pub fn generate(seed: u64, index: u64, plan: &PracticePlan, as_of: NaiveDate) ->
         sharing_preferences: Vec::new(),
     };
     let mut b = Builder { dice, plan, as_of, end, history_start, record, diagnoses: Vec::new(), happenings: Vec::new(), next_id: 0 };
+    if plant_stories && stories::is_story(index) {
+        stories::plant(&mut b, index);
+        b.record.encounters.sort_by_key(|e| (e.start, e.meta.id));
+        return b.record;
+    }
     other::allergies(&mut b);
     problems::diagnose(&mut b);
     medicines::repeats(&mut b);

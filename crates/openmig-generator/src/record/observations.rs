@@ -194,7 +194,7 @@ fn on_ace_inhibitor(b: &Builder) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lab(
+pub(super) fn lab(
     b: &mut Builder,
     day: NaiveDate,
     by: &openmig_domain::ClinicianId,

@@ -1,13 +1,15 @@
 //! `openmig demo`: the README's first command.
 //!
 //! Generates a small region (5,000 patients in 4 practices, one not sharing) on first
-//! run, then shows where to start: demo NHS numbers for the brief's stories and the
-//! record of an anticoagulated patient. Later releases start the gateway here too.
+//! run, then shows where to start: the brief's story patients, more demo NHS numbers by
+//! trait, and the record of the overnight-admission story. Later releases start the
+//! gateway here too.
 
 use anyhow::Context;
 use chrono::Local;
 use openmig_domain::traits::PatientTrait;
-use openmig_generator::GeneratorConfig;
+use openmig_generator::record::stories::STORIES;
+use openmig_generator::{GeneratorConfig, nhs_numbers};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 
@@ -31,7 +33,17 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let counts = store.counts()?;
     println!("openmig demo region: {} patients in {} practices, as of {}", counts.patients, counts.practices, region.as_of);
     println!("database: {}\n", args.database.display());
-    println!("Demo patients (NHS numbers):");
+    if let Some(seed) = region.seed {
+        println!("Stories from the brief (NHS numbers):");
+        for story in STORIES {
+            let nhs = nhs_numbers::nhs_number(seed, story.index);
+            if store.record(nhs)?.is_some() {
+                println!("  {:<22} {}  {}", story.key, nhs, story.summary);
+            }
+        }
+        println!();
+    }
+    println!("More demo patients (NHS numbers):");
     for (label, wanted) in [
         ("ordinary", PatientTrait::Any),
         ("on an anticoagulant", PatientTrait::Anticoagulant),
@@ -48,7 +60,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let list: Vec<String> = found.iter().map(|n| n.to_string()).collect();
         println!("  {label:<26} {}", if list.is_empty() { "(none in this region)".into() } else { list.join("  ") });
     }
-    if let Some(nhs) = store.patients_with_trait(PatientTrait::Anticoagulant, 1)?.first().copied()
+    // The overnight-admission story: allergy first, anticoagulant and sulfonylurea flags.
+    let featured = match region.seed {
+        Some(seed) => Some(nhs_numbers::nhs_number(seed, STORIES[1].index)),
+        None => store.patients_with_trait(PatientTrait::Anticoagulant, 1)?.first().copied(),
+    };
+    if let Some(nhs) = featured
         && let Some(record) = store.record(nhs)?
     {
         let practice = store.practice(&record.patient.registration.practice)?;

@@ -2,10 +2,11 @@
 //!
 //! The file appears only when generation has fully succeeded: work goes into a temporary
 //! file beside the target, which is renamed over it at the end (atomic on one file
-//! system). On any failure the temporary file is removed, so no partial store is ever
-//! left where a user or script expects a good one.
+//! system). On any failure, and on Ctrl-C, the temporary file is removed, so no partial
+//! store is ever left behind.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -61,6 +62,29 @@ pub fn generate_file(config: GeneratorConfig, out: &Path, force: bool) -> anyhow
     Ok(produced)
 }
 
+/// The temporary file being written, for the interrupt handler to remove.
+static IN_PROGRESS: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// On Ctrl-C, remove the file being written and exit with the conventional status 130.
+fn remove_partial_file_on_interrupt() {
+    // Only one handler may be installed per process; a second call is harmless.
+    let _ = ctrlc::set_handler(|| {
+        if let Some(path) = IN_PROGRESS.lock().ok().and_then(|mut p| p.take()) {
+            remove_with_side_files(&path);
+        }
+        eprintln!("error: interrupted; no output file was written");
+        std::process::exit(130);
+    });
+}
+
+fn remove_with_side_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.to_path_buf().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
 /// A temporary store file (with its SQLite side files) removed unless persisted.
 struct TempFile {
     path: PathBuf,
@@ -81,6 +105,10 @@ impl TempFile {
         // Probe writability now, so an unwritable directory fails before any work.
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", target.display()))?;
         std::fs::remove_file(&path).with_context(|| format!("cannot write {}", target.display()))?;
+        remove_partial_file_on_interrupt();
+        if let Ok(mut slot) = IN_PROGRESS.lock() {
+            *slot = Some(path.clone());
+        }
         Ok(TempFile { path, persisted: false })
     }
 
@@ -93,12 +121,11 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
+        if let Ok(mut slot) = IN_PROGRESS.lock() {
+            *slot = None;
+        }
         if !self.persisted {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = self.path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(p));
-            }
+            remove_with_side_files(&self.path);
         }
     }
 }
