@@ -12,8 +12,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A calendar date known to the day, the month or only the year.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+///
+/// Serialised as its FHIR text (`2004`, `2004-03`, `2004-03-15`) in human-readable
+/// formats such as JSON, and as a compact tagged number in binary ones (see [`serde_day`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PartialDate {
     /// Only the year is known.
     Year(i32),
@@ -149,6 +151,112 @@ impl Ord for PartialDate {
 impl PartialOrd for PartialDate {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            return serializer.collect_str(self);
+        }
+        // Binary form: (precision, day number of the earliest day meant).
+        let precision: u8 = match self {
+            PartialDate::Year(_) => 0,
+            PartialDate::YearMonth(..) => 1,
+            PartialDate::Day(_) => 2,
+        };
+        (precision, self.earliest().num_days_from_ce()).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PartialDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            return PartialDate::parse(&text).map_err(D::Error::custom);
+        }
+        let (precision, days): (u8, i32) = Deserialize::deserialize(deserializer)?;
+        let day =
+            NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| D::Error::custom("day number out of range"))?;
+        match precision {
+            0 => Ok(PartialDate::Year(day.year())),
+            1 => Ok(PartialDate::YearMonth(day.year(), day.month())),
+            2 => Ok(PartialDate::Day(day)),
+            other => Err(D::Error::custom(format!("unknown date precision {other}"))),
+        }
+    }
+}
+
+/// Serde for `NaiveDate` fields: ISO text in human-readable formats, a day number in
+/// binary ones. Stored records hold hundreds of dates, and formatting each as text made
+/// encoding several times slower and the documents larger.
+pub mod serde_day {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serialises a day.
+    pub fn serialize<S: Serializer>(day: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            day.serialize(serializer)
+        } else {
+            day.num_days_from_ce().serialize(serializer)
+        }
+    }
+
+    /// Deserialises a day.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        if deserializer.is_human_readable() {
+            return NaiveDate::deserialize(deserializer);
+        }
+        let days = i32::deserialize(deserializer)?;
+        NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| serde::de::Error::custom("day number out of range"))
+    }
+
+    /// The same for `Option<NaiveDate>`.
+    pub mod option {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        #[derive(Serialize, Deserialize)]
+        struct Day(#[serde(with = "super")] NaiveDate);
+
+        /// Serialises an optional day.
+        pub fn serialize<S: Serializer>(day: &Option<NaiveDate>, serializer: S) -> Result<S::Ok, S::Error> {
+            day.map(Day).serialize(serializer)
+        }
+
+        /// Deserialises an optional day.
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+            Ok(Option::<Day>::deserialize(deserializer)?.map(|d| d.0))
+        }
+    }
+}
+
+/// Serde for `NaiveDateTime` fields: ISO text in human-readable formats, seconds since
+/// the Unix epoch (as recorded, no time zone) in binary ones.
+pub mod serde_date_time {
+    use chrono::NaiveDateTime;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serialises a date-time.
+    pub fn serialize<S: Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            at.serialize(serializer)
+        } else {
+            at.and_utc().timestamp().serialize(serializer)
+        }
+    }
+
+    /// Deserialises a date-time.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDateTime, D::Error> {
+        if deserializer.is_human_readable() {
+            return NaiveDateTime::deserialize(deserializer);
+        }
+        let seconds = i64::deserialize(deserializer)?;
+        chrono::DateTime::from_timestamp(seconds, 0)
+            .map(|t| t.naive_utc())
+            .ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
     }
 }
 

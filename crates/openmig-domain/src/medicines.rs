@@ -81,7 +81,12 @@ mod tests {
     fn medication(kind: PrescriptionType, issues: &[&str], status: MedicationStatus) -> Medication {
         let gp = ClinicianId("G0000001".into());
         Medication {
-            meta: EntryMeta { id: EntryId(1), recorded_on: day("2024-01-01"), recorded_by: gp.clone(), confidential: false },
+            meta: EntryMeta {
+                id: EntryId(1),
+                recorded_on: day("2024-01-01"),
+                recorded_by: gp.clone(),
+                confidential: false,
+            },
             product: Product { code: SnomedCode::known(703908001), name: "Apixaban 5mg tablets".into() },
             dose: "One tablet twice a day".into(),
             patient_instructions: None,
@@ -112,7 +117,11 @@ mod tests {
 
     #[test]
     fn an_acute_course_is_current_for_ninety_days_after_issue() {
-        let m = medication(PrescriptionType::Acute, &["2024-01-01"], MedicationStatus::Completed { on: PartialDate::Day(day("2024-01-08")) });
+        let m = medication(
+            PrescriptionType::Acute,
+            &["2024-01-01"],
+            MedicationStatus::Completed { on: PartialDate::Day(day("2024-01-08")) },
+        );
         assert!(is_current(&m, day("2024-03-31")));
         assert!(!is_current(&m, day("2024-04-01")));
         assert!(!is_overdue(&m, day("2024-03-01"), 14), "acute courses are never overdue");

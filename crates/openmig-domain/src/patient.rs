@@ -19,6 +19,7 @@ pub struct Patient {
     /// Official name.
     pub name: PersonName,
     /// Date of birth (always a full date for a registered patient).
+    #[serde(with = "crate::dates::serde_day")]
     pub birth_date: NaiveDate,
     /// Administrative sex/gender as recorded.
     pub sex: Sex,
@@ -29,6 +30,7 @@ pub struct Patient {
     /// Registration with a GP practice.
     pub registration: Registration,
     /// Date of death, when the patient has died.
+    #[serde(with = "crate::dates::serde_day::option")]
     pub deceased: Option<NaiveDate>,
     /// Demographics restricted on the Spine (the PDS "S" flag): address and contact
     /// details must not be disclosed, and GP Connect answers "patient not found".
@@ -135,6 +137,7 @@ pub struct Registration {
     /// The practice holding the record.
     pub practice: OdsCode,
     /// When the patient registered there.
+    #[serde(with = "crate::dates::serde_day")]
     pub registered_on: NaiveDate,
     /// The patient's usual GP.
     pub usual_gp: ClinicianId,
@@ -150,6 +153,7 @@ pub enum RegistrationStatus {
     /// Left the practice; the practice still holds the record until it is transferred.
     Deregistered {
         /// When the registration ended.
+        #[serde(with = "crate::dates::serde_day")]
         on: NaiveDate,
         /// Why, e.g. "Moved out of area".
         reason: String,

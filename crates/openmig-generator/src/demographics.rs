@@ -10,8 +10,12 @@ use crate::dice::Dice;
 use crate::practices::{PracticePlan, address, drama_landline, drama_mobile};
 
 /// Why a registration ended, as GP systems record it.
-const DEREGISTRATION_REASONS: &[&str] =
-    &["Moved out of area", "Registered with another practice", "Emigrated", "Removed after failing to respond to list cleaning"];
+const DEREGISTRATION_REASONS: &[&str] = &[
+    "Moved out of area",
+    "Registered with another practice",
+    "Emigrated",
+    "Removed after failing to respond to list cleaning",
+];
 
 /// Draws an age and sex from the regional pyramid.
 pub fn age_and_sex(dice: &mut Dice) -> (u32, Sex) {
@@ -31,7 +35,12 @@ pub fn age_and_sex(dice: &mut Dice) -> (u32, Sex) {
 }
 
 /// Builds a patient's demographics and registration on `as_of`.
-pub fn patient(dice: &mut Dice, nhs_number: openmig_domain::NhsNumber, plan: &PracticePlan, as_of: NaiveDate) -> Patient {
+pub fn patient(
+    dice: &mut Dice,
+    nhs_number: openmig_domain::NhsNumber,
+    plan: &PracticePlan,
+    as_of: NaiveDate,
+) -> Patient {
     let (age, sex) = age_and_sex(dice);
     let birthday_this_year = dice.int(0, 364) as u64;
     let birth_date = as_of
@@ -55,7 +64,11 @@ pub fn patient(dice: &mut Dice, nhs_number: openmig_domain::NhsNumber, plan: &Pr
     };
     let town = if dice.chance(0.9) { &TOWNS[plan.town] } else { dice.pick(TOWNS) };
     // Years registered: children mostly since birth; adults move practice now and then.
-    let years_here = if age < 16 && dice.chance(0.7) { f64::from(age) } else { (-dice.uniform(0.0, 1.0).ln() * 14.0).min(f64::from(age)) };
+    let years_here = if age < 16 && dice.chance(0.7) {
+        f64::from(age)
+    } else {
+        (-dice.uniform(0.0, 1.0).ln() * 14.0).min(f64::from(age))
+    };
     let registered_on = (as_of - Days::new((years_here * 365.25) as u64)).max(birth_date);
     let usual_gp = {
         let gps: Vec<_> = plan.gps().collect();
@@ -76,7 +89,13 @@ pub fn patient(dice: &mut Dice, nhs_number: openmig_domain::NhsNumber, plan: &Pr
     } else {
         RegistrationStatus::Registered
     };
-    let telephone = if dice.chance(0.6) { Some(drama_mobile(dice)) } else if dice.chance(0.5) { Some(drama_landline(dice)) } else { None };
+    let telephone = if dice.chance(0.6) {
+        Some(drama_mobile(dice))
+    } else if dice.chance(0.5) {
+        Some(drama_landline(dice))
+    } else {
+        None
+    };
     Patient {
         nhs_number,
         name: PersonName { prefix, given, family: dice.pick(names::SURNAMES).to_string() },

@@ -58,7 +58,8 @@ pub fn list_sizes(seed: u64, patients: u64, count: u32) -> Vec<u64> {
 /// Which practices have sharing disabled: about 4%, and at least one whenever there are
 /// two or more practices, so every region can demonstrate a refusal.
 pub fn sharing_disabled(seed: u64, count: u32) -> Vec<bool> {
-    let disabled = if count >= 2 { ((f64::from(count) * (1.0 - SHARING_ENABLED_SHARE)).round() as u32).max(1) } else { 0 };
+    let disabled =
+        if count >= 2 { ((f64::from(count) * (1.0 - SHARING_ENABLED_SHARE)).round() as u32).max(1) } else { 0 };
     let mut dice = Dice::new(seed, Purpose::Region, 2);
     let mut flags = vec![false; count as usize];
     let mut chosen = 0;
@@ -82,7 +83,8 @@ pub fn practice(seed: u64, index: u32, first_patient: u64, patients: u64, sharin
     let ods_code = OdsCode::parse(&format!("Z{:05}", 90_001 + index)).expect("Z + 5 digits is a valid ODS code");
     let stem = dice.pick(STREETS);
     let name = format!("{} {}", stem, dice.pick(PRACTICE_NAME_KINDS));
-    let clinical_system = *dice.weighted(&[(60, ClinicalSystem::EmisWeb), (35, ClinicalSystem::SystmOne), (5, ClinicalSystem::Vision)]);
+    let clinical_system =
+        *dice.weighted(&[(60, ClinicalSystem::EmisWeb), (35, ClinicalSystem::SystmOne), (5, ClinicalSystem::Vision)]);
     let practice = Practice {
         ods_code: ods_code.clone(),
         name,
@@ -114,8 +116,12 @@ fn staff(dice: &mut Dice, practice_index: u32, ods: &OdsCode, patients: u64) -> 
             let serial = u64::from(practice_index) * 1_000 + k as u64;
             let (prefix, registration) = match role {
                 ClinicianRole::GeneralPractitioner => ("Dr", Some(format!("{}", 7_000_000 + serial % 2_999_999))),
-                ClinicianRole::PracticeNurse => (if female { "Mrs" } else { "Mr" }, Some(format!("{:02}A{:04}E", serial % 100, serial % 10_000))),
-                ClinicianRole::Pharmacist => (if female { "Ms" } else { "Mr" }, Some(format!("2{:06}", serial % 1_000_000))),
+                ClinicianRole::PracticeNurse => {
+                    (if female { "Mrs" } else { "Mr" }, Some(format!("{:02}A{:04}E", serial % 100, serial % 10_000)))
+                }
+                ClinicianRole::Pharmacist => {
+                    (if female { "Ms" } else { "Mr" }, Some(format!("2{:06}", serial % 1_000_000)))
+                }
                 ClinicianRole::HealthcareAssistant => ("", None),
             };
             Clinician {

@@ -93,7 +93,9 @@ impl PopulationStats {
             DrugClass::Methotrexate,
         ];
         self.with_high_risk_medicine += u64::from(classes.iter().any(|c| high_risk.contains(c)));
-        let active = |code: u64| record.problems.iter().any(|pr| pr.code.code.value() == code && pr.status == ProblemStatus::Active);
+        let active = |code: u64| {
+            record.problems.iter().any(|pr| pr.code.code.value() == code && pr.status == ProblemStatus::Active)
+        };
         let code_of = |c: Condition| CONDITIONS.iter().find(|s| s.condition == c).map(|s| s.code).unwrap_or(0);
         if active(code_of(Condition::AtrialFibrillation)) {
             self.active_af += 1;

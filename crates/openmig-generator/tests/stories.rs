@@ -31,7 +31,9 @@ fn overnight_admission_has_allergy_flags_and_a_falling_egfr() {
     assert_eq!(r.patient.age_on(today), 84);
     assert!(r.allergies.iter().any(|a| a.is_active() && a.code.display == "Allergy to penicillin"));
     let names: Vec<&str> = current_medicines(&r, today).iter().map(|m| m.product.name.as_str()).collect();
-    for wanted in ["Apixaban 5mg tablets", "Gliclazide 80mg tablets", "Ramipril 5mg capsules", "Furosemide 40mg tablets"] {
+    for wanted in
+        ["Apixaban 5mg tablets", "Gliclazide 80mg tablets", "Ramipril 5mg capsules", "Furosemide 40mg tablets"]
+    {
         assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
     }
     let mut egfr: Vec<(chrono::NaiveDate, f64)> = r
@@ -79,6 +81,12 @@ fn the_dissent_story_has_dissented_and_tiny_regions_have_no_stories() {
     let (region, _) = region();
     assert!(region.record(4).has_dissented());
     assert_eq!(region.stories().len(), 5);
-    let tiny = Region::plan(GeneratorConfig { patients: 3, practices: 1, seed: 1, as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() }).unwrap();
+    let tiny = Region::plan(GeneratorConfig {
+        patients: 3,
+        practices: 1,
+        seed: 1,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    })
+    .unwrap();
     assert!(tiny.stories().is_empty());
 }

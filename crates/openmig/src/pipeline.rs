@@ -105,7 +105,12 @@ mod tests {
     fn loading_the_same_region_twice_leaves_the_same_content() {
         let dir = tempfile::TempDir::new().unwrap();
         let store = SqliteStore::create(&dir.path().join("twice.db")).unwrap();
-        let config = GeneratorConfig { patients: 300, practices: 2, seed: 9, as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap() };
+        let config = GeneratorConfig {
+            patients: 300,
+            practices: 2,
+            seed: 9,
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
         let region = Region::plan(config).unwrap();
         let first = generate_into(&region, &store).unwrap();
         let stored = store.content_hash().unwrap();
@@ -121,7 +126,12 @@ mod tests {
     fn every_generated_record_reads_back_equal() {
         let dir = tempfile::TempDir::new().unwrap();
         let store = SqliteStore::create(&dir.path().join("round.db")).unwrap();
-        let config = GeneratorConfig { patients: 400, practices: 2, seed: 10, as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap() };
+        let config = GeneratorConfig {
+            patients: 400,
+            practices: 2,
+            seed: 10,
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        };
         let region = Region::plan(config).unwrap();
         generate_into(&region, &store).unwrap();
         let mut kinds = [false; 10];

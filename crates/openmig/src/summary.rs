@@ -10,7 +10,9 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use openmig_domain::codesets::{DrugClass, sensitive_category};
 use openmig_domain::medicines::{DEFAULT_OVERDUE_GRACE_DAYS, class_of, current_medicines, is_overdue};
-use openmig_domain::record::{AllergyStatus, EntryMeta, Medication, MedicationStatus, PrescriptionSource, ProblemStatus};
+use openmig_domain::record::{
+    AllergyStatus, EntryMeta, Medication, MedicationStatus, PrescriptionSource, ProblemStatus,
+};
 use openmig_domain::{GpRecord, Practice, RegistrationStatus, SnomedCode};
 
 /// Renders the summary. `today` decides what is current and how long ago things were.
@@ -38,7 +40,11 @@ fn banner(out: &mut String, record: &GpRecord, practice: Option<&Practice>, toda
         p.age_on(today),
         p.sex.label()
     );
-    let _ = writeln!(out, "Address: {}", if p.restricted { "RESTRICTED (not shown)".to_string() } else { p.address.one_line() });
+    let _ = writeln!(
+        out,
+        "Address: {}",
+        if p.restricted { "RESTRICTED (not shown)".to_string() } else { p.address.one_line() }
+    );
     let practice_text = match practice {
         Some(pr) => format!("{} ({}, {})", pr.name, pr.ods_code, pr.clinical_system),
         None => p.registration.practice.to_string(),
@@ -73,7 +79,11 @@ fn allergies(out: &mut String, record: &GpRecord) {
         }
     }
     for a in active {
-        let reaction = a.reaction.as_ref().map(|r| format!(" - {} ({})", r.manifestation.display, r.severity.label())).unwrap_or_default();
+        let reaction = a
+            .reaction
+            .as_ref()
+            .map(|r| format!(" - {} ({})", r.manifestation.display, r.severity.label()))
+            .unwrap_or_default();
         let since = a.onset.map(|d| format!(", since {d}")).unwrap_or_default();
         let _ = writeln!(out, "  ! {}{reaction}{since}{}", a.code.display, labels(&a.meta, a.code.code));
     }
@@ -92,7 +102,14 @@ fn medicines(out: &mut String, record: &GpRecord, today: NaiveDate) {
     }
     for m in current {
         let _ = writeln!(out, "  {}{}", m.product.name, labels(&m.meta, m.product.code));
-        let _ = writeln!(out, "      {} - {} {} - {}", m.dose, format_quantity(m.quantity.value), m.quantity.unit, m.prescription_type.label());
+        let _ = writeln!(
+            out,
+            "      {} - {} {} - {}",
+            m.dose,
+            format_quantity(m.quantity.value),
+            m.quantity.unit,
+            m.prescription_type.label()
+        );
         let _ = writeln!(out, "      {}", supply_line(m, today));
         if let Some(flag) = class_of(m).and_then(high_risk_label) {
             let _ = writeln!(out, "      [{flag}]");
@@ -133,7 +150,15 @@ fn medicine_history(out: &mut String, record: &GpRecord) {
             MedicationStatus::Completed { on } => format!("completed {on}"),
             MedicationStatus::Discontinued { on, reason } => format!("stopped {on}: {reason}"),
         };
-        let _ = writeln!(out, "  {} - {} - started {} - {}{}", m.product.name, m.prescription_type.label(), m.started, status, labels(&m.meta, m.product.code));
+        let _ = writeln!(
+            out,
+            "  {} - {} - started {} - {}{}",
+            m.product.name,
+            m.prescription_type.label(),
+            m.started,
+            status,
+            labels(&m.meta, m.product.code)
+        );
         if let Some(remaining) = m.issues_remaining() {
             let _ = writeln!(out, "      {} of {} authorised issues left", remaining, m.authorised_issues.unwrap_or(0));
         }

@@ -24,7 +24,8 @@ fn generate(dir: &Path, name: &str, seed: u64) -> PathBuf {
 }
 
 fn info(db: &Path) -> String {
-    let output = openmig().args(["info", "--hash", "--database"]).arg(db).assert().success().get_output().stdout.clone();
+    let output =
+        openmig().args(["info", "--hash", "--database"]).arg(db).assert().success().get_output().stdout.clone();
     String::from_utf8(output).unwrap()
 }
 
@@ -74,7 +75,12 @@ fn record_shows_the_clinical_summary_of_an_anticoagulated_patient() {
         .stdout(predicate::str::contains("PROBLEMS"));
     // The grouped spelling finds the same patient.
     let grouped = format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..]);
-    openmig().args(["record", &grouped, "--meds", "--database"]).arg(&db).assert().success().stdout(predicate::str::contains("issues:"));
+    openmig()
+        .args(["record", &grouped, "--meds", "--database"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("issues:"));
 }
 
 #[test]
@@ -82,8 +88,20 @@ fn every_trait_named_in_the_api_contract_is_accepted() {
     let dir = TempDir::new().unwrap();
     let db = generate(dir.path(), "t.db", 2);
     for t in [
-        "any", "anticoagulant", "antiepileptic", "insulin", "opioid", "allergy", "overdue-repeat", "many-medicines", "dissent",
-        "sensitive", "confidential", "deceased", "deregistered", "practice-sharing-disabled",
+        "any",
+        "anticoagulant",
+        "antiepileptic",
+        "insulin",
+        "opioid",
+        "allergy",
+        "overdue-repeat",
+        "many-medicines",
+        "dissent",
+        "sensitive",
+        "confidential",
+        "deceased",
+        "deregistered",
+        "practice-sharing-disabled",
     ] {
         openmig().args(["patients", "--trait", t, "--database"]).arg(&db).assert().success();
     }
@@ -99,13 +117,22 @@ fn bad_input_gets_a_one_line_error_and_a_non_zero_exit() {
     assert_one_line_error(openmig().args(["record", "9434765918", "--database"]).arg(&db).assert(), "check digit");
     assert_one_line_error(openmig().args(["record", "12345", "--database"]).arg(&db).assert(), "10 digits");
     assert_one_line_error(openmig().args(["record", "9434765919", "--database"]).arg(&db).assert(), "no patient");
-    assert_one_line_error(openmig().args(["record", "9434765919", "--database"]).arg(dir.path().join("missing.db")).assert(), "not found");
-    assert_one_line_error(openmig().args(["patients", "--trait", "nonsense", "--database"]).arg(&db).assert(), "anticoagulant");
+    assert_one_line_error(
+        openmig().args(["record", "9434765919", "--database"]).arg(dir.path().join("missing.db")).assert(),
+        "not found",
+    );
+    assert_one_line_error(
+        openmig().args(["patients", "--trait", "nonsense", "--database"]).arg(&db).assert(),
+        "anticoagulant",
+    );
 
     let garbage = dir.path().join("garbage.db");
     fs::write(&garbage, b"this is not a database, just some text that must never be touched").unwrap();
     let before = fs::read(&garbage).unwrap();
-    assert_one_line_error(openmig().args(["record", "9434765919", "--database"]).arg(&garbage).assert(), "not an openmig database");
+    assert_one_line_error(
+        openmig().args(["record", "9434765919", "--database"]).arg(&garbage).assert(),
+        "not an openmig database",
+    );
     assert_eq!(fs::read(&garbage).unwrap(), before, "a foreign file is never changed");
 }
 
@@ -113,16 +140,31 @@ fn bad_input_gets_a_one_line_error_and_a_non_zero_exit() {
 fn generate_refuses_bad_requests_and_never_leaves_a_partial_file() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("x.db");
-    assert_one_line_error(openmig().args(["generate", "--patients", "0", "--practices", "1", "--out"]).arg(&out).assert(), "--patients");
-    assert!(!out.exists());
-    assert_one_line_error(openmig().args(["generate", "--patients", "5", "--practices", "9", "--out"]).arg(&out).assert(), "--practices");
     assert_one_line_error(
-        openmig().args(["generate", "--patients", "10", "--practices", "1", "--out"]).arg(dir.path().join("no/such/dir/x.db")).assert(),
+        openmig().args(["generate", "--patients", "0", "--practices", "1", "--out"]).arg(&out).assert(),
+        "--patients",
+    );
+    assert!(!out.exists());
+    assert_one_line_error(
+        openmig().args(["generate", "--patients", "5", "--practices", "9", "--out"]).arg(&out).assert(),
+        "--practices",
+    );
+    assert_one_line_error(
+        openmig()
+            .args(["generate", "--patients", "10", "--practices", "1", "--out"])
+            .arg(dir.path().join("no/such/dir/x.db"))
+            .assert(),
         "does not exist",
     );
     // /proc refuses new files even to root, so this is unwritable on every Linux machine.
-    assert_one_line_error(openmig().args(["generate", "--patients", "10", "--practices", "1", "--out", "/proc/openmig-test.db"]).assert(), "cannot");
-    assert_one_line_error(openmig().args(["generate", "--patients", "ten", "--out"]).arg(&out).assert(), "invalid value");
+    assert_one_line_error(
+        openmig().args(["generate", "--patients", "10", "--practices", "1", "--out", "/proc/openmig-test.db"]).assert(),
+        "cannot",
+    );
+    assert_one_line_error(
+        openmig().args(["generate", "--patients", "ten", "--out"]).arg(&out).assert(),
+        "invalid value",
+    );
 
     let existing = generate(dir.path(), "keep.db", 4);
     let before = fs::read(&existing).unwrap();
@@ -131,10 +173,18 @@ fn generate_refuses_bad_requests_and_never_leaves_a_partial_file() {
         "--force",
     );
     assert_eq!(fs::read(&existing).unwrap(), before, "an existing store is never overwritten without --force");
-    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("partial")).collect();
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
     assert!(leftovers.is_empty(), "no temporary files left behind");
 
-    openmig().args(["generate", "--patients", "10", "--practices", "1", "--force", "--out"]).arg(&existing).assert().success();
+    openmig()
+        .args(["generate", "--patients", "10", "--practices", "1", "--force", "--out"])
+        .arg(&existing)
+        .assert()
+        .success();
     assert!(info(&existing).contains("patients: 10"));
 }
 
@@ -154,7 +204,11 @@ fn demo_generates_a_region_once_and_names_demo_patients() {
         .stdout(predicate::str::contains("CURRENT MEDICINES"));
     let first = fs::metadata(&db).unwrap().modified().unwrap();
     openmig().args(["demo", "--database"]).arg(&db).assert().success();
-    assert_eq!(fs::metadata(&db).unwrap().modified().unwrap(), first, "an existing demo region is reused, not regenerated");
+    assert_eq!(
+        fs::metadata(&db).unwrap().modified().unwrap(),
+        first,
+        "an existing demo region is reused, not regenerated"
+    );
 }
 
 #[test]

@@ -99,5 +99,6 @@ pub struct NoKnownAllergies {
     /// 716186003 or 409137002.
     pub code: Coded,
     /// When it was asserted.
+    #[serde(with = "crate::dates::serde_day")]
     pub asserted: NaiveDate,
 }

@@ -13,6 +13,7 @@ pub struct Encounter {
     /// Common entry data.
     pub meta: EntryMeta,
     /// When it started (local UK time as the GP system records it).
+    #[serde(with = "crate::dates::serde_date_time")]
     pub start: NaiveDateTime,
     /// How long it lasted.
     pub duration_minutes: u16,

@@ -39,8 +39,10 @@ pub struct Medication {
     /// When the current authorisation began. A repeat is re-authorised at review (GP
     /// Connect models each authorisation as its own plan); issues on or after this day
     /// count against `authorised_issues`. `None` for acute and elsewhere-prescribed.
+    #[serde(with = "crate::dates::serde_day::option")]
     pub authorised_from: Option<NaiveDate>,
     /// When the authorisation is due for review.
+    #[serde(with = "crate::dates::serde_day::option")]
     pub review_due: Option<NaiveDate>,
     /// Who prescribes it: the practice, or another organisation.
     pub source: PrescriptionSource,
@@ -106,6 +108,7 @@ pub enum MedicationStatus {
     /// Stopped by a clinician, with the reason they gave.
     Discontinued {
         /// When it was stopped.
+        #[serde(with = "crate::dates::serde_day")]
         on: NaiveDate,
         /// Why, as recorded (free text in GP systems).
         reason: String,
@@ -144,6 +147,7 @@ pub enum PrescribingSetting {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {
     /// Day of issue.
+    #[serde(with = "crate::dates::serde_day")]
     pub date: NaiveDate,
     /// Quantity issued (in the medication's unit).
     pub quantity: f64,

@@ -56,6 +56,7 @@ pub struct EntryMeta {
     /// Unique within this patient's record.
     pub id: EntryId,
     /// The day the entry was entered into the GP system.
+    #[serde(with = "crate::dates::serde_day")]
     pub recorded_on: NaiveDate,
     /// Who entered it.
     pub recorded_by: ClinicianId,

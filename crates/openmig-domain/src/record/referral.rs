@@ -13,6 +13,7 @@ pub struct Referral {
     /// The referral procedure, e.g. 809391000000101 "Referral to diabetes clinic".
     pub code: Coded,
     /// When it was made.
+    #[serde(with = "crate::dates::serde_day")]
     pub date: NaiveDate,
     /// The receiving service.
     pub recipient: String,

@@ -14,6 +14,7 @@ pub struct SharingPreference {
     /// The consent/dissent code (see [`codesets::sharing_decision`]).
     pub code: Coded,
     /// When the patient expressed it.
+    #[serde(with = "crate::dates::serde_day")]
     pub date: NaiveDate,
 }
 

@@ -23,18 +23,72 @@ pub struct AllergySpec {
 /// Allergies in rough order of how often GP records carry them (penicillin is by far the
 /// commonest drug allergy label in England, around one person in fifteen).
 pub const ALLERGIES: &[AllergySpec] = &[
-    AllergySpec { code: (91936005, "Allergy to penicillin"), substance: Some((764146007, "Penicillin")), category: 0, weight: 60, penicillin: true },
-    AllergySpec { code: (294505008, "Amoxicillin allergy"), substance: Some((372687004, "Amoxicillin")), category: 0, weight: 8, penicillin: true },
+    AllergySpec {
+        code: (91936005, "Allergy to penicillin"),
+        substance: Some((764146007, "Penicillin")),
+        category: 0,
+        weight: 60,
+        penicillin: true,
+    },
+    AllergySpec {
+        code: (294505008, "Amoxicillin allergy"),
+        substance: Some((372687004, "Amoxicillin")),
+        category: 0,
+        weight: 8,
+        penicillin: true,
+    },
     AllergySpec { code: (293586001, "Aspirin allergy"), substance: None, category: 0, weight: 5, penicillin: false },
-    AllergySpec { code: (294971007, "Simvastatin allergy"), substance: None, category: 0, weight: 3, penicillin: false },
-    AllergySpec { code: (609537003, "Angiotensin-converting-enzyme inhibitor pseudoallergy"), substance: None, category: 0, weight: 3, penicillin: false },
-    AllergySpec { code: (91931000, "Allergy to erythromycin"), substance: None, category: 0, weight: 4, penicillin: false },
+    AllergySpec {
+        code: (294971007, "Simvastatin allergy"),
+        substance: None,
+        category: 0,
+        weight: 3,
+        penicillin: false,
+    },
+    AllergySpec {
+        code: (609537003, "Angiotensin-converting-enzyme inhibitor pseudoallergy"),
+        substance: None,
+        category: 0,
+        weight: 3,
+        penicillin: false,
+    },
+    AllergySpec {
+        code: (91931000, "Allergy to erythromycin"),
+        substance: None,
+        category: 0,
+        weight: 4,
+        penicillin: false,
+    },
     AllergySpec { code: (294915005, "Iodophore allergy"), substance: None, category: 0, weight: 2, penicillin: false },
-    AllergySpec { code: (91935009, "Allergy to peanuts"), substance: Some((256349002, "Peanut - dietary")), category: 1, weight: 6, penicillin: false },
-    AllergySpec { code: (213020009, "Allergy to egg protein"), substance: None, category: 1, weight: 2, penicillin: false },
+    AllergySpec {
+        code: (91935009, "Allergy to peanuts"),
+        substance: Some((256349002, "Peanut - dietary")),
+        category: 1,
+        weight: 6,
+        penicillin: false,
+    },
+    AllergySpec {
+        code: (213020009, "Allergy to egg protein"),
+        substance: None,
+        category: 1,
+        weight: 2,
+        penicillin: false,
+    },
     AllergySpec { code: (232348003, "Feather allergy"), substance: None, category: 2, weight: 1, penicillin: false },
-    AllergySpec { code: (419063004, "Allergy to horse dander"), substance: None, category: 2, weight: 1, penicillin: false },
-    AllergySpec { code: (21719001, "Allergic rhinitis caused by pollen"), substance: None, category: 2, weight: 3, penicillin: false },
+    AllergySpec {
+        code: (419063004, "Allergy to horse dander"),
+        substance: None,
+        category: 2,
+        weight: 1,
+        penicillin: false,
+    },
+    AllergySpec {
+        code: (21719001, "Allergic rhinitis caused by pollen"),
+        substance: None,
+        category: 2,
+        weight: 3,
+        penicillin: false,
+    },
 ];
 
 /// Reaction manifestations (codes.md section 3, "Reaction manifestations seen").
@@ -62,9 +116,15 @@ pub mod obs {
     /// Diastolic.
     pub const DIASTOLIC: Code = (1091811000000102, "Diastolic arterial pressure");
     /// HbA1c IFCC, mmol/mol.
-    pub const HBA1C: Code = (999791000000106, "Haemoglobin A1c level - International Federation of Clinical Chemistry and Laboratory Medicine standardised");
+    pub const HBA1C: Code = (
+        999791000000106,
+        "Haemoglobin A1c level - International Federation of Clinical Chemistry and Laboratory Medicine standardised",
+    );
     /// eGFR, mL/min/{1.73_m2}.
-    pub const EGFR: Code = (1011481000000105, "eGFR (estimated glomerular filtration rate) using creatinine Chronic Kidney Disease Epidemiology Collaboration equation per 1.73 square metres");
+    pub const EGFR: Code = (
+        1011481000000105,
+        "eGFR (estimated glomerular filtration rate) using creatinine Chronic Kidney Disease Epidemiology Collaboration equation per 1.73 square metres",
+    );
     /// Serum creatinine, umol/L.
     pub const CREATININE: Code = (1000731000000107, "Serum creatinine level");
     /// Serum cholesterol, mmol/L.
@@ -98,23 +158,37 @@ pub mod vacc {
     pub const FLU: Code = (822851000000102, "Seasonal influenza vaccination");
     /// Flu vaccine products (dm+d AMPs).
     pub const FLU_PRODUCTS: &[Code] = &[
-        (11278411000001109, "Influenza vaccine (split virion, inactivated) suspension for injection 0.5ml pre-filled syringes (Pfizer Ltd)"),
-        (22704311000001109, "Fluarix Tetra vaccine suspension for injection 0.5ml pre-filled syringes (GlaxoSmithKline UK Ltd)"),
-        (36509011000001106, "Flucelvax Tetra vaccine suspension for injection 0.5ml pre-filled syringes (Seqirus UK Ltd)"),
+        (
+            11278411000001109,
+            "Influenza vaccine (split virion, inactivated) suspension for injection 0.5ml pre-filled syringes (Pfizer Ltd)",
+        ),
+        (
+            22704311000001109,
+            "Fluarix Tetra vaccine suspension for injection 0.5ml pre-filled syringes (GlaxoSmithKline UK Ltd)",
+        ),
+        (
+            36509011000001106,
+            "Flucelvax Tetra vaccine suspension for injection 0.5ml pre-filled syringes (Seqirus UK Ltd)",
+        ),
         (34783811000001108, "Fluad vaccine suspension for injection 0.5ml pre-filled syringes (Seqirus Vaccines)"),
     ];
     /// Pneumococcal procedure.
     pub const PNEUMOCOCCAL: Code = (12866006, "Pneumococcal vaccination");
     /// PPV23 product (VMP).
-    pub const PPV23: Code = (3439211000001108, "Pneumococcal polysaccharide vaccine solution for injection 0.5ml pre-filled syringes");
+    pub const PPV23: Code =
+        (3439211000001108, "Pneumococcal polysaccharide vaccine solution for injection 0.5ml pre-filled syringes");
     /// Shingles procedure.
     pub const SHINGLES: Code = (859641000000109, "Herpes zoster vaccination");
     /// COVID-19 first dose.
-    pub const COVID_FIRST: Code = (1324681000000101, "Administration of first dose of severe acute respiratory syndrome coronavirus 2 vaccine");
+    pub const COVID_FIRST: Code =
+        (1324681000000101, "Administration of first dose of severe acute respiratory syndrome coronavirus 2 vaccine");
     /// COVID-19 second dose.
     pub const COVID_SECOND: Code = (1324691000000104, "Administration of second dose of SARS-CoV-2 vaccine");
     /// Comirnaty (VMP).
-    pub const COMIRNATY: Code = (39116111000001100, "Generic Comirnaty COVID-19 mRNA Vaccine 30micrograms/0.3ml dose concentrate for dispersion for injection multidose vials");
+    pub const COMIRNATY: Code = (
+        39116111000001100,
+        "Generic Comirnaty COVID-19 mRNA Vaccine 30micrograms/0.3ml dose concentrate for dispersion for injection multidose vials",
+    );
 }
 
 /// Referral codes (codes.md section D2) with the receiving service.
@@ -157,8 +231,10 @@ pub mod consent {
     /// Dissent from sharing.
     pub const DISSENT: Code = (416409005, "Refused consent for upload to local shared electronic record");
     /// Retired national type-2 opt-out: secondary use only, does not block direct care.
-    pub const TYPE2_OPT_OUT: Code =
-        (881561000000100, "Dissent from disclosure of personal confidential data by Health and Social Care Information Centre");
+    pub const TYPE2_OPT_OUT: Code = (
+        881561000000100,
+        "Dissent from disclosure of personal confidential data by Health and Social Care Information Centre",
+    );
 }
 
 /// Sensitive entries that must never leave the practice (codes.md "Codes round 2", A).
@@ -186,21 +262,56 @@ pub mod sensitive {
 
 /// Every code in this module, for the Verhoeff test.
 pub fn all_codes() -> Vec<u64> {
-    let mut all: Vec<u64> = ALLERGIES.iter().flat_map(|a| [Some(a.code.0), a.substance.map(|s| s.0)]).flatten().collect();
+    let mut all: Vec<u64> =
+        ALLERGIES.iter().flat_map(|a| [Some(a.code.0), a.substance.map(|s| s.0)]).flatten().collect();
     all.extend(REACTIONS.iter().map(|c| c.0));
     all.extend([NO_KNOWN_ALLERGY.0, NO_KNOWN_DRUG_ALLERGY.0]);
     use obs::*;
     all.extend(
-        [BP_PANEL, SYSTOLIC, DIASTOLIC, HBA1C, EGFR, CREATININE, CHOLESTEROL, POTASSIUM, TSH, WEIGHT, HEIGHT, BMI, PULSE, ALCOHOL, SMOKER, EX_SMOKER, NEVER_SMOKED]
-            .map(|c| c.0),
+        [
+            BP_PANEL,
+            SYSTOLIC,
+            DIASTOLIC,
+            HBA1C,
+            EGFR,
+            CREATININE,
+            CHOLESTEROL,
+            POTASSIUM,
+            TSH,
+            WEIGHT,
+            HEIGHT,
+            BMI,
+            PULSE,
+            ALCOHOL,
+            SMOKER,
+            EX_SMOKER,
+            NEVER_SMOKED,
+        ]
+        .map(|c| c.0),
     );
-    all.extend([vacc::FLU, vacc::PNEUMOCOCCAL, vacc::PPV23, vacc::SHINGLES, vacc::COVID_FIRST, vacc::COVID_SECOND, vacc::COMIRNATY].map(|c| c.0));
+    all.extend(
+        [
+            vacc::FLU,
+            vacc::PNEUMOCOCCAL,
+            vacc::PPV23,
+            vacc::SHINGLES,
+            vacc::COVID_FIRST,
+            vacc::COVID_SECOND,
+            vacc::COMIRNATY,
+        ]
+        .map(|c| c.0),
+    );
     all.extend(vacc::FLU_PRODUCTS.iter().map(|c| c.0));
     use referral::*;
     all.extend([DIABETES_CLINIC, DIABETIC_EYE, MEMORY_CLINIC, RHEUMATOLOGY_OA, PALLIATIVE, FALLS].map(|c| c.0));
-    all.extend([alert::DNACPR, alert::FALLS_RISK, alert::CARER, alert::PALLIATIVE_REGISTER, alert::SAFEGUARDING].map(|c| c.0));
+    all.extend(
+        [alert::DNACPR, alert::FALLS_RISK, alert::CARER, alert::PALLIATIVE_REGISTER, alert::SAFEGUARDING].map(|c| c.0),
+    );
     all.extend([consent::CONSENT, consent::DISSENT, consent::TYPE2_OPT_OUT].map(|c| c.0));
     use sensitive::*;
-    all.extend([CHLAMYDIA, GONORRHOEA, GENITAL_HERPES, GENITAL_WARTS, HIV, IVF, FERTILITY_REFERRAL, TOP, GENDER_DYSPHORIA].map(|c| c.0));
+    all.extend(
+        [CHLAMYDIA, GONORRHOEA, GENITAL_HERPES, GENITAL_WARTS, HIV, IVF, FERTILITY_REFERRAL, TOP, GENDER_DYSPHORIA]
+            .map(|c| c.0),
+    );
     all
 }

@@ -111,7 +111,17 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         min_age: 18,
         major: true,
         therapies: &[
-            Therapy { probability: 0.75, options: &[(45, AMLODIPINE_5), (15, AMLODIPINE_10), (40, RAMIPRIL_5), (10, RAMIPRIL_10), (12, LISINOPRIL_10), (15, LOSARTAN_50)] },
+            Therapy {
+                probability: 0.75,
+                options: &[
+                    (45, AMLODIPINE_5),
+                    (15, AMLODIPINE_10),
+                    (40, RAMIPRIL_5),
+                    (10, RAMIPRIL_10),
+                    (12, LISINOPRIL_10),
+                    (15, LOSARTAN_50),
+                ],
+            },
             Therapy { probability: 0.45, options: &[(50, BISOPROLOL_5), (40, AMLODIPINE_5), (20, RAMIPRIL_2_5)] },
             // Primary prevention of cardiovascular disease (QRISK-driven statins).
             Therapy { probability: 0.5, options: &[(70, ATORVASTATIN_20), (30, SIMVASTATIN_40)] },
@@ -126,10 +136,16 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         min_age: 18,
         major: true,
         therapies: &[
-            Therapy { probability: 0.86, options: &[(55, METFORMIN_500_BD), (30, METFORMIN_500_2BD), (15, METFORMIN_MR_500)] },
+            Therapy {
+                probability: 0.86,
+                options: &[(55, METFORMIN_500_BD), (30, METFORMIN_500_2BD), (15, METFORMIN_MR_500)],
+            },
             Therapy { probability: 0.20, options: &[(1, GLICLAZIDE_80)] },
             Therapy { probability: 0.08, options: &[(1, INSULIN_GLARGINE)] },
-            Therapy { probability: 0.65, options: &[(60, ATORVASTATIN_20), (25, ATORVASTATIN_40), (15, SIMVASTATIN_40)] },
+            Therapy {
+                probability: 0.65,
+                options: &[(60, ATORVASTATIN_20), (25, ATORVASTATIN_40), (15, SIMVASTATIN_40)],
+            },
             // ACE inhibitors protect diabetic kidneys.
             Therapy { probability: 0.35, options: &[(1, RAMIPRIL_5)] },
         ],
@@ -181,7 +197,14 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         therapies: &[
             Therapy {
                 probability: 0.94,
-                options: &[(52, APIXABAN_5), (10, APIXABAN_2_5), (15, RIVAROXABAN_20), (5, EDOXABAN_60), (3, DABIGATRAN_150), (15, WARFARIN_3)],
+                options: &[
+                    (52, APIXABAN_5),
+                    (10, APIXABAN_2_5),
+                    (15, RIVAROXABAN_20),
+                    (5, EDOXABAN_60),
+                    (3, DABIGATRAN_150),
+                    (15, WARFARIN_3),
+                ],
             },
             Therapy { probability: 0.6, options: &[(60, BISOPROLOL_2_5), (40, BISOPROLOL_5)] },
             Therapy { probability: 0.3, options: &[(1, ATORVASTATIN_20)] },
@@ -212,7 +235,13 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         major: true,
         therapies: &[Therapy {
             probability: 0.92,
-            options: &[(20, EPILIM_CHRONO_500), (8, VALPROATE_500_GR), (35, LEVETIRACETAM_500), (27, LAMOTRIGINE_100), (10, CARBAMAZEPINE_200)],
+            options: &[
+                (20, EPILIM_CHRONO_500),
+                (8, VALPROATE_500_GR),
+                (35, LEVETIRACETAM_500),
+                (27, LAMOTRIGINE_100),
+                (10, CARBAMAZEPINE_200),
+            ],
         }],
     },
     ConditionSpec {
@@ -225,7 +254,13 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         major: false,
         therapies: &[Therapy {
             probability: 0.6,
-            options: &[(35, SERTRALINE_50), (8, SERTRALINE_100), (27, CITALOPRAM_20), (15, FLUOXETINE_20), (15, MIRTAZAPINE_15)],
+            options: &[
+                (35, SERTRALINE_50),
+                (8, SERTRALINE_100),
+                (27, CITALOPRAM_20),
+                (15, FLUOXETINE_20),
+                (15, MIRTAZAPINE_15),
+            ],
         }],
     },
     ConditionSpec {
@@ -260,7 +295,10 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         female_factor: 4.0,
         min_age: 1,
         major: false,
-        therapies: &[Therapy { probability: 0.95, options: &[(35, LEVOTHYROXINE_50), (30, LEVOTHYROXINE_75), (35, LEVOTHYROXINE_100)] }],
+        therapies: &[Therapy {
+            probability: 0.95,
+            options: &[(35, LEVOTHYROXINE_50), (30, LEVOTHYROXINE_75), (35, LEVOTHYROXINE_100)],
+        }],
     },
     ConditionSpec {
         condition: Condition::Osteoarthritis,
@@ -271,7 +309,16 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         min_age: 30,
         major: false,
         therapies: &[
-            Therapy { probability: 0.30, options: &[(55, CO_CODAMOL_30_500), (15, CODEINE_30), (20, TRAMADOL_50), (5, BUPRENORPHINE_PATCH_5), (5, MORPHINE_MR_10)] },
+            Therapy {
+                probability: 0.30,
+                options: &[
+                    (55, CO_CODAMOL_30_500),
+                    (15, CODEINE_30),
+                    (20, TRAMADOL_50),
+                    (5, BUPRENORPHINE_PATCH_5),
+                    (5, MORPHINE_MR_10),
+                ],
+            },
             Therapy { probability: 0.10, options: &[(70, NAPROXEN_500), (30, IBUPROFEN_400)] },
             Therapy { probability: 0.06, options: &[(60, OMEPRAZOLE_20), (40, LANSOPRAZOLE_30)] },
         ],
@@ -325,7 +372,10 @@ pub const CONDITIONS: &[ConditionSpec] = &[
         female_factor: 1.0,
         min_age: 18,
         major: false,
-        therapies: &[Therapy { probability: 0.7, options: &[(60, ATORVASTATIN_20), (20, ATORVASTATIN_40), (20, SIMVASTATIN_40)] }],
+        therapies: &[Therapy {
+            probability: 0.7,
+            options: &[(60, ATORVASTATIN_20), (20, ATORVASTATIN_40), (20, SIMVASTATIN_40)],
+        }],
     },
     ConditionSpec {
         condition: Condition::Gord,

@@ -15,7 +15,11 @@ pub struct Town {
 
 /// North East towns (Tyne and Wear, Northumberland, County Durham, Teesside).
 pub const TOWNS: &[Town] = &[
-    Town { name: "Newcastle upon Tyne", districts: &["NE1", "NE2", "NE3", "NE4", "NE5", "NE6", "NE7", "NE15"], weight: 30 },
+    Town {
+        name: "Newcastle upon Tyne",
+        districts: &["NE1", "NE2", "NE3", "NE4", "NE5", "NE6", "NE7", "NE15"],
+        weight: 30,
+    },
     Town { name: "Sunderland", districts: &["SR1", "SR2", "SR3", "SR4", "SR5", "SR6"], weight: 27 },
     Town { name: "Gateshead", districts: &["NE8", "NE9", "NE10", "NE11"], weight: 20 },
     Town { name: "South Shields", districts: &["NE33", "NE34"], weight: 15 },
@@ -44,15 +48,63 @@ pub const TOWNS: &[Town] = &[
 
 /// Street name stems.
 pub const STREETS: &[&str] = &[
-    "Station", "Church", "Victoria", "Albert", "Park", "Front", "Grange", "Westgate", "Chester", "Durham", "Shields",
-    "Sunderland", "Elswick", "Grainger", "Jesmond", "Heaton", "Osborne", "Stanhope", "Wansbeck", "Coquet", "Tyne",
-    "Wear", "Tees", "Derwent", "Allendale", "Kielder", "Cheviot", "Bamburgh", "Lindisfarne", "Cuthbert", "Bede",
-    "Hilda", "Aidan", "Oswald", "Collingwood", "Stephenson", "Armstrong", "Grey", "Eldon", "Percy", "Hotspur",
-    "Ravensworth", "Lambton", "Londonderry", "Vane", "Bowes", "Witton", "Whitburn", "Roker", "Seaburn", "Marsden",
+    "Station",
+    "Church",
+    "Victoria",
+    "Albert",
+    "Park",
+    "Front",
+    "Grange",
+    "Westgate",
+    "Chester",
+    "Durham",
+    "Shields",
+    "Sunderland",
+    "Elswick",
+    "Grainger",
+    "Jesmond",
+    "Heaton",
+    "Osborne",
+    "Stanhope",
+    "Wansbeck",
+    "Coquet",
+    "Tyne",
+    "Wear",
+    "Tees",
+    "Derwent",
+    "Allendale",
+    "Kielder",
+    "Cheviot",
+    "Bamburgh",
+    "Lindisfarne",
+    "Cuthbert",
+    "Bede",
+    "Hilda",
+    "Aidan",
+    "Oswald",
+    "Collingwood",
+    "Stephenson",
+    "Armstrong",
+    "Grey",
+    "Eldon",
+    "Percy",
+    "Hotspur",
+    "Ravensworth",
+    "Lambton",
+    "Londonderry",
+    "Vane",
+    "Bowes",
+    "Witton",
+    "Whitburn",
+    "Roker",
+    "Seaburn",
+    "Marsden",
 ];
 
 /// Street kinds.
-pub const STREET_KINDS: &[&str] = &["Street", "Road", "Terrace", "Avenue", "Gardens", "Close", "Crescent", "Drive", "Way", "Lane"];
+pub const STREET_KINDS: &[&str] =
+    &["Street", "Road", "Terrace", "Avenue", "Gardens", "Close", "Crescent", "Drive", "Way", "Lane"];
 
 /// Words for practice names.
-pub const PRACTICE_NAME_KINDS: &[&str] = &["Medical Centre", "Surgery", "Medical Group", "Health Centre", "Family Practice"];
+pub const PRACTICE_NAME_KINDS: &[&str] =
+    &["Medical Centre", "Surgery", "Medical Group", "Health Centre", "Family Practice"];

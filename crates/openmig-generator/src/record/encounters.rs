@@ -66,8 +66,19 @@ fn encounter(b: &mut Builder, day: NaiveDate, notes: String, linked: Vec<EntryId
     let kind = if out_of_hours {
         EncounterKind::OutOfHours
     } else {
-        let home = if age >= 85 { 20 } else if age >= 75 { 6 } else { 1 };
-        *b.dice.weighted(&[(55, EncounterKind::Surgery), (32, EncounterKind::Telephone), (3, EncounterKind::Video), (home, EncounterKind::HomeVisit)])
+        let home = if age >= 85 {
+            20
+        } else if age >= 75 {
+            6
+        } else {
+            1
+        };
+        *b.dice.weighted(&[
+            (55, EncounterKind::Surgery),
+            (32, EncounterKind::Telephone),
+            (3, EncounterKind::Video),
+            (home, EncounterKind::HomeVisit),
+        ])
     };
     let hour = if out_of_hours { *b.dice.pick(&[18, 19, 20, 21, 22, 7]) } else { b.dice.int(8, 17) as u32 };
     let minute = *b.dice.pick(&[0, 10, 20, 30, 40, 50]);

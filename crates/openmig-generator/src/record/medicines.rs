@@ -67,7 +67,8 @@ pub fn repeats(b: &mut Builder) {
             }
             taken.push(regimen.code);
             let delay = b.dice.int(0, 60);
-            let start = plus_days(diagnosis.onset, delay).max(b.active_history_start() + Days::new(b.dice.int(0, 200) as u64));
+            let start =
+                plus_days(diagnosis.onset, delay).max(b.active_history_start() + Days::new(b.dice.int(0, 200) as u64));
             if start >= b.end {
                 continue;
             }
@@ -112,17 +113,24 @@ fn course(
         (earliest < b.end && b.dice.chance(0.12)).then(|| b.dice.day_between(earliest, b.end))
     });
     let reason = if stop.is_some() { "Condition resolved".to_string() } else { b.dice.pick(STOP_REASONS).to_string() };
-    let switch_to = discontinued.filter(|_| stop.is_none() && alternatives.len() > 1 && b.dice.chance(0.5)).and_then(|day| {
-        let other = *b.dice.weighted(alternatives);
-        (other.code != regimen.code || other.dose != regimen.dose).then_some((day, other))
-    });
+    let switch_to =
+        discontinued.filter(|_| stop.is_none() && alternatives.len() > 1 && b.dice.chance(0.5)).and_then(|day| {
+            let other = *b.dice.weighted(alternatives);
+            (other.code != regimen.code || other.dose != regimen.dose).then_some((day, other))
+        });
     let reason = match switch_to {
         Some((_, other)) if other.code == regimen.code => "Dose changed".to_string(),
         Some(_) => "Switched to alternative".to_string(),
         None => reason,
     };
     let cycle: u16 = match regimen.supply {
-        Supply::Daily { .. } => if b.dice.chance(0.3) { 56 } else { 28 },
+        Supply::Daily { .. } => {
+            if b.dice.chance(0.3) {
+                56
+            } else {
+                28
+            }
+        }
         Supply::Pack { days, .. } => days,
     };
     let (quantity, days_supply) = match regimen.supply {
@@ -130,7 +138,11 @@ fn course(
         Supply::Pack { quantity, days } => (quantity, days),
     };
     let last_day = discontinued.unwrap_or(b.end).min(b.end);
-    let issues = if elsewhere.is_some() { Vec::new() } else { issue_history(b, regimen, start, last_day, quantity, days_supply, &prescriber) };
+    let issues = if elsewhere.is_some() {
+        Vec::new()
+    } else {
+        issue_history(b, regimen, start, last_day, quantity, days_supply, &prescriber)
+    };
     let authorised_issues = if cycle >= 56 { 6 } else { 12 };
     let authorisation_days = i64::from(authorised_issues) * i64::from(cycle);
     let authorised_from = {
@@ -147,7 +159,11 @@ fn course(
         dose: regimen.dose.to_string(),
         patient_instructions: regimen.instructions.map(str::to_string),
         quantity: Quantity { value: quantity, unit: regimen.unit.to_string() },
-        prescription_type: if repeat_dispensing { PrescriptionType::RepeatDispensing } else { PrescriptionType::Repeat },
+        prescription_type: if repeat_dispensing {
+            PrescriptionType::RepeatDispensing
+        } else {
+            PrescriptionType::Repeat
+        },
         started: PartialDate::Day(start),
         status: match discontinued {
             Some(on) if on <= b.end => MedicationStatus::Discontinued { on, reason },

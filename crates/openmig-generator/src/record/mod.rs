@@ -150,7 +150,17 @@ pub fn generate(seed: u64, index: u64, plan: &PracticePlan, as_of: NaiveDate, pl
         alerts: Vec::new(),
         sharing_preferences: Vec::new(),
     };
-    let mut b = Builder { dice, plan, as_of, end, history_start, record, diagnoses: Vec::new(), happenings: Vec::new(), next_id: 0 };
+    let mut b = Builder {
+        dice,
+        plan,
+        as_of,
+        end,
+        history_start,
+        record,
+        diagnoses: Vec::new(),
+        happenings: Vec::new(),
+        next_id: 0,
+    };
     if plant_stories && stories::is_story(index) {
         stories::plant(&mut b, index);
         b.record.encounters.sort_by_key(|e| (e.start, e.meta.id));

@@ -6,13 +6,15 @@
 //! baselines and trends (renal function declines with CKD and in frail old age).
 
 use chrono::{Datelike, Days, NaiveDate};
-use openmig_domain::record::{Observation, ObservationCategory, ObservationComponent, ObservationValue, ReferenceRange};
+use openmig_domain::record::{
+    Observation, ObservationCategory, ObservationComponent, ObservationValue, ReferenceRange,
+};
 use openmig_domain::{ClinicianRole, PartialDate};
 
 use super::{Builder, coded};
 use crate::catalogue::clinical::{Code, obs};
 use crate::catalogue::conditions::Condition;
-use crate::catalogue::formulary::{RAMIPRIL_10, RAMIPRIL_2_5, RAMIPRIL_5};
+use crate::catalogue::formulary::{RAMIPRIL_2_5, RAMIPRIL_5, RAMIPRIL_10};
 
 /// Conditions that bring a regular review.
 const REVIEWED: &[Condition] = &[
@@ -51,10 +53,19 @@ pub fn reviews(b: &mut Builder) {
     let from = b.active_history_start();
     let years = (b.end - from).num_days() as f64 / 365.25;
     let chronic = REVIEWED.iter().any(|c| b.has_active(*c));
-    let twice = [Condition::Type2Diabetes, Condition::Type1Diabetes, Condition::ChronicKidneyDisease, Condition::HeartFailure]
-        .iter()
-        .any(|c| b.has_active(*c));
-    let per_year = if twice { 2.0 } else if chronic { 1.0 } else if age >= 40 { 0.2 } else { 0.1 };
+    let twice =
+        [Condition::Type2Diabetes, Condition::Type1Diabetes, Condition::ChronicKidneyDisease, Condition::HeartFailure]
+            .iter()
+            .any(|c| b.has_active(*c));
+    let per_year = if twice {
+        2.0
+    } else if chronic {
+        1.0
+    } else if age >= 40 {
+        0.2
+    } else {
+        0.1
+    };
     let count = b.dice.poisson(per_year * years);
     let baseline = baseline(b);
     let mut days: Vec<NaiveDate> = (0..count).map(|_| b.day_from(from)).collect();
@@ -72,15 +83,32 @@ fn baseline(b: &mut Builder) -> Baseline {
     let diabetic = b.has(Condition::Type2Diabetes) || b.has(Condition::Type1Diabetes);
     let ckd = b.has(Condition::ChronicKidneyDisease);
     let female = b.is_female();
-    let egfr = if ckd { b.dice.uniform(32.0, 58.0) } else { (118.0 - 0.75 * age + b.dice.normal(0.0, 9.0)).clamp(45.0, 120.0) };
+    let egfr = if ckd {
+        b.dice.uniform(32.0, 58.0)
+    } else {
+        (118.0 - 0.75 * age + b.dice.normal(0.0, 9.0)).clamp(45.0, 120.0)
+    };
     // One in five of the very old have a falling renal trend, as the overnight-admission
     // story needs ("eGFR falling").
-    let decline = if ckd { b.dice.uniform(1.0, 4.0) } else if age >= 80.0 && b.dice.chance(0.2) { b.dice.uniform(4.0, 8.0) } else { b.dice.uniform(0.0, 1.2) };
+    let decline = if ckd {
+        b.dice.uniform(1.0, 4.0)
+    } else if age >= 80.0 && b.dice.chance(0.2) {
+        b.dice.uniform(4.0, 8.0)
+    } else {
+        b.dice.uniform(0.0, 1.2)
+    };
     let obese = b.has(Condition::Obesity);
     Baseline {
-        systolic: 118.0 + 0.35 * (age - 30.0).max(0.0) + if hypertensive { 10.0 } else { 0.0 } + b.dice.normal(0.0, 8.0),
+        systolic: 118.0
+            + 0.35 * (age - 30.0).max(0.0)
+            + if hypertensive { 10.0 } else { 0.0 }
+            + b.dice.normal(0.0, 8.0),
         diastolic: 74.0 + if hypertensive { 5.0 } else { 0.0 } + b.dice.normal(0.0, 6.0),
-        hba1c: if diabetic { b.dice.normal(60.0, 11.0).clamp(42.0, 110.0) } else { b.dice.normal(37.0, 3.0).clamp(25.0, 41.0) },
+        hba1c: if diabetic {
+            b.dice.normal(60.0, 11.0).clamp(42.0, 110.0)
+        } else {
+            b.dice.normal(37.0, 3.0).clamp(25.0, 41.0)
+        },
         egfr,
         egfr_decline_per_year: decline,
         cholesterol: b.dice.normal(if diabetic || hypertensive { 4.7 } else { 5.3 }, 0.9).clamp(2.5, 9.5),
@@ -121,7 +149,9 @@ fn review(b: &mut Builder, base: &Baseline, day: NaiveDate) {
         || b.age_on(day) >= 70
         || on_ace_inhibitor(b);
     if renal {
-        let egfr = (base.egfr + base.egfr_decline_per_year * years_from_end + b.dice.normal(0.0, 3.0)).clamp(6.0, 90.0).round();
+        let egfr = (base.egfr + base.egfr_decline_per_year * years_from_end + b.dice.normal(0.0, 3.0))
+            .clamp(6.0, 90.0)
+            .round();
         made.push(lab(b, day, &by, obs::EGFR, egfr, "mL/min/{1.73_m2}", Some(60.0), None));
         let scale = if b.is_female() { 62.0 } else { 80.0 };
         let creatinine = (scale * (90.0 / egfr).powf(0.87)).round();
@@ -220,7 +250,14 @@ pub(super) fn lab(
     id
 }
 
-fn vital(b: &mut Builder, day: NaiveDate, by: &openmig_domain::ClinicianId, code: Code, value: f64, unit: &str) -> openmig_domain::EntryId {
+fn vital(
+    b: &mut Builder,
+    day: NaiveDate,
+    by: &openmig_domain::ClinicianId,
+    code: Code,
+    value: f64,
+    unit: &str,
+) -> openmig_domain::EntryId {
     let meta = b.meta(day, by.clone());
     let id = meta.id;
     b.record.observations.push(Observation {
@@ -238,7 +275,13 @@ fn vital(b: &mut Builder, day: NaiveDate, by: &openmig_domain::ClinicianId, code
 /// One smoking-status finding for adults, often recorded only to the year long ago.
 fn smoking_status(b: &mut Builder) {
     let roll = b.dice.uniform(0.0, 1.0);
-    let code = if roll < 0.14 { obs::SMOKER } else if roll < 0.42 { obs::EX_SMOKER } else { obs::NEVER_SMOKED };
+    let code = if roll < 0.14 {
+        obs::SMOKER
+    } else if roll < 0.42 {
+        obs::EX_SMOKER
+    } else {
+        obs::NEVER_SMOKED
+    };
     let registered = b.record.patient.registration.registered_on;
     let day = b.dice.day_between(registered, b.end);
     let effective = if day.year() < 2005 { PartialDate::Year(day.year()) } else { PartialDate::Day(day) };

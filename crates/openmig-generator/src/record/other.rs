@@ -9,7 +9,9 @@ use openmig_domain::record::{
 use openmig_domain::{ClinicianRole, PartialDate};
 
 use super::{Builder, coded};
-use crate::catalogue::clinical::{ALLERGIES, Code, NO_KNOWN_ALLERGY, NO_KNOWN_DRUG_ALLERGY, REACTIONS, alert, consent, referral, sensitive, vacc};
+use crate::catalogue::clinical::{
+    ALLERGIES, Code, NO_KNOWN_ALLERGY, NO_KNOWN_DRUG_ALLERGY, REACTIONS, alert, consent, referral, sensitive, vacc,
+};
 use crate::catalogue::conditions::Condition;
 
 /// Allergies (about one person in eight has one recorded; penicillin is the commonest),
@@ -27,7 +29,8 @@ pub fn allergies(b: &mut Builder) {
         chosen.push(i);
         let spec = &ALLERGIES[i];
         let onset_day = b.dice.day_between(b.record.patient.birth_date, b.end);
-        let onset = if onset_day.year() < 2000 { PartialDate::Year(onset_day.year()) } else { PartialDate::Day(onset_day) };
+        let onset =
+            if onset_day.year() < 2000 { PartialDate::Year(onset_day.year()) } else { PartialDate::Day(onset_day) };
         let recorded = onset_day.max(registered).min(b.end);
         let reaction = b.dice.chance(0.7).then(|| {
             let manifestation = *b.dice.pick(REACTIONS);
@@ -40,7 +43,10 @@ pub fn allergies(b: &mut Builder) {
         });
         // Some penicillin labels are removed after a negative challenge test.
         let status = if spec.penicillin && b.dice.chance(0.08) {
-            AllergyStatus::Resolved { on: PartialDate::Day(b.dice.day_between(recorded, b.end)), reason: "Penicillin challenge negative - allergy label removed".into() }
+            AllergyStatus::Resolved {
+                on: PartialDate::Day(b.dice.day_between(recorded, b.end)),
+                reason: "Penicillin challenge negative - allergy label removed".into(),
+            }
         } else {
             AllergyStatus::Active
         };
@@ -94,7 +100,13 @@ pub fn immunisations(b: &mut Builder) {
             continue;
         }
         let age = b.age_on(season_start);
-        let uptake = if age >= 65 { 0.75 } else if at_risk && age >= 18 { 0.45 } else { 0.0 };
+        let uptake = if age >= 65 {
+            0.75
+        } else if at_risk && age >= 18 {
+            0.45
+        } else {
+            0.0
+        };
         if !b.dice.chance(uptake + 0.04) {
             continue;
         }
@@ -104,7 +116,8 @@ pub fn immunisations(b: &mut Builder) {
         } else {
             ImmunisationStatus::Given { batch: Some(batch(b)), dose_number: None }
         };
-        let product = matches!(status, ImmunisationStatus::Given { .. }).then(|| coded(*b.dice.pick(vacc::FLU_PRODUCTS)));
+        let product =
+            matches!(status, ImmunisationStatus::Given { .. }).then(|| coded(*b.dice.pick(vacc::FLU_PRODUCTS)));
         immunise(b, vacc::FLU, product, PartialDate::Day(day), status, nurse.clone());
     }
     let birth = b.record.patient.birth_date;
@@ -123,7 +136,8 @@ pub fn immunisations(b: &mut Builder) {
     }
     let covid_start = NaiveDate::from_ymd_opt(2021, 1, 10).expect("valid date");
     if covid_start >= from && b.age_on(covid_start) >= 18 && covid_start < b.end && b.dice.chance(0.85) {
-        let first = b.dice.day_between(covid_start, NaiveDate::from_ymd_opt(2021, 6, 30).expect("valid date")).min(b.end);
+        let first =
+            b.dice.day_between(covid_start, NaiveDate::from_ymd_opt(2021, 6, 30).expect("valid date")).min(b.end);
         let status = ImmunisationStatus::Given { batch: Some(batch(b)), dose_number: Some(1) };
         immunise(b, vacc::COVID_FIRST, Some(coded(vacc::COMIRNATY)), PartialDate::Day(first), status, nurse.clone());
         let second = first + Days::new(b.dice.int(56, 84) as u64);
@@ -135,7 +149,12 @@ pub fn immunisations(b: &mut Builder) {
 }
 
 fn batch(b: &mut Builder) -> String {
-    format!("{}{}{:05}", b.dice.letter("ABCDEFGHJKLMNPRSTUVWXYZ"), b.dice.letter("ABCDEFGHJKLMNPRSTUVWXYZ"), b.dice.int(0, 99_999))
+    format!(
+        "{}{}{:05}",
+        b.dice.letter("ABCDEFGHJKLMNPRSTUVWXYZ"),
+        b.dice.letter("ABCDEFGHJKLMNPRSTUVWXYZ"),
+        b.dice.int(0, 99_999)
+    )
 }
 
 fn immunise(
@@ -146,7 +165,8 @@ fn immunise(
     status: ImmunisationStatus,
     by: openmig_domain::ClinicianId,
 ) {
-    let recorded = date.day().unwrap_or_else(|| date.latest().max(b.record.patient.registration.registered_on)).min(b.end);
+    let recorded =
+        date.day().unwrap_or_else(|| date.latest().max(b.record.patient.registration.registered_on)).min(b.end);
     let meta = b.meta(recorded, by);
     b.record.immunisations.push(Immunisation { meta, vaccination: coded(vaccination), product, date, status });
 }
@@ -177,7 +197,13 @@ pub fn alerts_and_referrals(b: &mut Builder) {
         let gp = b.gp();
         let meta = b.meta(day, gp);
         let id = meta.id;
-        b.record.alerts.push(Alert { meta, code: coded(code), date: PartialDate::Day(day), text: text.into(), active: true });
+        b.record.alerts.push(Alert {
+            meta,
+            code: coded(code),
+            date: PartialDate::Day(day),
+            text: text.into(),
+            active: true,
+        });
         b.happenings.push((day, id, "Care planning discussion.".into()));
     }
     let mut referrals: Vec<(Code, &str, &str)> = Vec::new();
@@ -185,19 +211,31 @@ pub fn alerts_and_referrals(b: &mut Builder) {
         referrals.push((referral::DIABETIC_EYE, "Diabetic eye screening programme", "Annual diabetic eye screening"));
     }
     if b.has(Condition::Type2Diabetes) && b.dice.chance(0.1) {
-        referrals.push((referral::DIABETES_CLINIC, "Hospital diabetes clinic", "Poor glycaemic control despite treatment"));
+        referrals.push((
+            referral::DIABETES_CLINIC,
+            "Hospital diabetes clinic",
+            "Poor glycaemic control despite treatment",
+        ));
     }
     if b.has(Condition::Dementia) && b.dice.chance(0.6) {
         referrals.push((referral::MEMORY_CLINIC, "Memory assessment service", "Progressive memory loss"));
     }
     if b.has(Condition::Osteoarthritis) && b.dice.chance(0.1) {
-        referrals.push((referral::RHEUMATOLOGY_OA, "Rheumatology outpatients", "Knee pain limiting mobility despite analgesia"));
+        referrals.push((
+            referral::RHEUMATOLOGY_OA,
+            "Rheumatology outpatients",
+            "Knee pain limiting mobility despite analgesia",
+        ));
     }
     if age >= 80 && b.dice.chance(0.05) {
         referrals.push((referral::FALLS, "Community falls service", "Recurrent falls"));
     }
     if age >= 85 && b.dice.chance(0.01) {
-        referrals.push((referral::PALLIATIVE, "Community palliative care team", "Advanced frailty, wishes to be cared for at home"));
+        referrals.push((
+            referral::PALLIATIVE,
+            "Community palliative care team",
+            "Advanced frailty, wishes to be cared for at home",
+        ));
     }
     for (code, recipient, reason) in referrals {
         let day = b.day_from(from);
@@ -205,7 +243,14 @@ pub fn alerts_and_referrals(b: &mut Builder) {
         let meta = b.meta(day, gp);
         let id = meta.id;
         let priority = *b.dice.weighted(&[(85, ReferralPriority::Routine), (15, ReferralPriority::Urgent)]);
-        b.record.referrals.push(Referral { meta, code: coded(code), date: day, recipient: recipient.into(), priority, reason: reason.into() });
+        b.record.referrals.push(Referral {
+            meta,
+            code: coded(code),
+            date: day,
+            recipient: recipient.into(),
+            priority,
+            reason: reason.into(),
+        });
         b.happenings.push((day, id, format!("{reason}. Referred.")));
     }
 }

@@ -36,7 +36,9 @@ pub fn diagnose(b: &mut Builder) {
             add(b, spec);
         }
     }
-    if (b.has(Condition::Type2Diabetes) || b.has(Condition::Type1Diabetes)) && b.dice.chance(DIABETIC_NEUROPATHY.prevalence[0]) {
+    if (b.has(Condition::Type2Diabetes) || b.has(Condition::Type1Diabetes))
+        && b.dice.chance(DIABETIC_NEUROPATHY.prevalence[0])
+    {
         add(b, &DIABETIC_NEUROPATHY);
     }
 }

@@ -6,8 +6,8 @@
 use chrono::{Days, Months, NaiveDate};
 use openmig_domain::record::{
     Allergy, AllergyCategory, AllergyStatus, Encounter, EncounterKind, Issue, Medication, MedicationStatus,
-    NoKnownAllergies, PrescriptionSource, PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction, Severity,
-    SharingPreference, Significance,
+    NoKnownAllergies, PrescriptionSource, PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction,
+    Severity, SharingPreference, Significance,
 };
 use openmig_domain::{EntryId, PartialDate, RegistrationStatus, Sex, SnomedCode};
 
@@ -28,10 +28,26 @@ pub struct Story {
 
 /// The stories, by patient index.
 pub const STORIES: &[Story] = &[
-    Story { index: 0, key: "epilepsy-bank-holiday", summary: "Epilim Chrono 500, one tablet twice a day, last issued 19 days ago (56 tablets)" },
-    Story { index: 1, key: "overnight-admission", summary: "84, apixaban, gliclazide, ramipril, furosemide; penicillin allergy; eGFR falling" },
-    Story { index: 2, key: "prescribed-as-asked", summary: "clinic asked 6 weeks ago for atorvastatin 80mg and to stop naproxen: started 40mg, naproxen still issued" },
-    Story { index: 3, key: "sertraline-adherence", summary: "sertraline last issued 95 days ago; about 40% of days covered over 6 months" },
+    Story {
+        index: 0,
+        key: "epilepsy-bank-holiday",
+        summary: "Epilim Chrono 500, one tablet twice a day, last issued 19 days ago (56 tablets)",
+    },
+    Story {
+        index: 1,
+        key: "overnight-admission",
+        summary: "84, apixaban, gliclazide, ramipril, furosemide; penicillin allergy; eGFR falling",
+    },
+    Story {
+        index: 2,
+        key: "prescribed-as-asked",
+        summary: "clinic asked 6 weeks ago for atorvastatin 80mg and to stop naproxen: started 40mg, naproxen still issued",
+    },
+    Story {
+        index: 3,
+        key: "sertraline-adherence",
+        summary: "sertraline last issued 95 days ago; about 40% of days covered over 6 months",
+    },
     Story { index: 4, key: "dissent", summary: "patient has dissented from record sharing" },
 ];
 
@@ -79,7 +95,14 @@ fn problem(b: &mut Builder, code: (u64, &'static str), onset: PartialDate, major
 }
 
 /// A practice-issued repeat with issues on the given days (as days before `as_of`).
-fn repeat(b: &mut Builder, regimen: &Regimen, started_days_ago: i64, issued_days_ago: &[i64], days_supply: u16, status: MedicationStatus) -> EntryId {
+fn repeat(
+    b: &mut Builder,
+    regimen: &Regimen,
+    started_days_ago: i64,
+    issued_days_ago: &[i64],
+    days_supply: u16,
+    status: MedicationStatus,
+) -> EntryId {
     let gp = b.gp();
     let start = plus_days(b.as_of, -started_days_ago);
     let quantity = match regimen.supply {
@@ -126,7 +149,15 @@ fn consultation(b: &mut Builder, days_ago: i64, kind: EncounterKind, notes: &str
     let day = plus_days(b.as_of, -days_ago);
     let meta = b.meta(day, gp.clone());
     let start = day.and_hms_opt(10, 20, 0).expect("valid time");
-    b.record.encounters.push(Encounter { meta, start, duration_minutes: 10, kind, clinician: gp, notes: notes.into(), linked });
+    b.record.encounters.push(Encounter {
+        meta,
+        start,
+        duration_minutes: 10,
+        kind,
+        clinician: gp,
+        notes: notes.into(),
+        linked,
+    });
 }
 
 fn no_known_allergies(b: &mut Builder, days_ago: i64) {
@@ -144,7 +175,13 @@ fn epilepsy(b: &mut Builder) {
     let med = repeat(b, &EPILIM_CHRONO_500, 28 * 40 + 19, &issues, 28, MedicationStatus::Active);
     link(b, p, med);
     no_known_allergies(b, 2_000);
-    consultation(b, 200, EncounterKind::Telephone, "Epilepsy review. Seizure free for 2 years on Epilim Chrono 500 one tablet twice a day. Continue. Driving advice reiterated.", vec![p, med]);
+    consultation(
+        b,
+        200,
+        EncounterKind::Telephone,
+        "Epilepsy review. Seizure free for 2 years on Epilim Chrono 500 one tablet twice a day. Continue. Driving advice reiterated.",
+        vec![p, med],
+    );
 }
 
 fn overnight_admission(b: &mut Builder) {
@@ -153,13 +190,9 @@ fn overnight_admission(b: &mut Builder) {
     let dm = problem(b, (44054006, "Diabetes mellitus type 2"), PartialDate::YearMonth(2009, 6), true);
     let htn = problem(b, (38341003, "Hypertensive disorder, systemic arterial"), PartialDate::Year(1998), true);
     let hf = problem(b, (84114007, "Heart failure"), PartialDate::Day(plus_days(b.as_of, -900)), true);
-    let ckd = problem(b, (433144002, "Chronic kidney disease stage 3"), PartialDate::Day(plus_days(b.as_of, -400)), true);
-    let meds = [
-        (&APIXABAN_5, af),
-        (&GLICLAZIDE_80, dm),
-        (&RAMIPRIL_5, htn),
-        (&FUROSEMIDE_40, hf),
-    ];
+    let ckd =
+        problem(b, (433144002, "Chronic kidney disease stage 3"), PartialDate::Day(plus_days(b.as_of, -400)), true);
+    let meds = [(&APIXABAN_5, af), (&GLICLAZIDE_80, dm), (&RAMIPRIL_5, htn), (&FUROSEMIDE_40, hf)];
     for (regimen, problem_id) in meds {
         let m = repeat(b, regimen, 28 * 30 + 9, &every(28, 28 * 30 + 9, 9), 28, MedicationStatus::Active);
         link(b, problem_id, m);
@@ -185,7 +218,13 @@ fn overnight_admission(b: &mut Builder) {
         let day = plus_days(b.as_of, -days_ago);
         results.push(observations::lab(b, day, &nurse, obs::EGFR, egfr, "mL/min/{1.73_m2}", Some(60.0), None));
     }
-    consultation(b, 30, EncounterKind::HomeVisit, "Home visit: more breathless, ankles swollen. eGFR now 35, falling. Apixaban dose reviewed. Furosemide continued. Family aware.", vec![ckd, hf]);
+    consultation(
+        b,
+        30,
+        EncounterKind::HomeVisit,
+        "Home visit: more breathless, ankles swollen. eGFR now 35, falling. Apixaban dose reviewed. Furosemide continued. Family aware.",
+        vec![ckd, hf],
+    );
 }
 
 fn prescribed_as_asked(b: &mut Builder) {
@@ -198,8 +237,20 @@ fn prescribed_as_asked(b: &mut Builder) {
     link(b, ihd, statin);
     link(b, oa, nsaid);
     no_known_allergies(b, 1_500);
-    consultation(b, 42, EncounterKind::Surgery, "Letter from cardiology clinic: stable angina. Recommend atorvastatin 80mg at night and stop naproxen. Filed for GP action.", vec![ihd]);
-    consultation(b, 30, EncounterKind::Telephone, "Started atorvastatin 40mg at night (check LFTs in 3 months).", vec![statin]);
+    consultation(
+        b,
+        42,
+        EncounterKind::Surgery,
+        "Letter from cardiology clinic: stable angina. Recommend atorvastatin 80mg at night and stop naproxen. Filed for GP action.",
+        vec![ihd],
+    );
+    consultation(
+        b,
+        30,
+        EncounterKind::Telephone,
+        "Started atorvastatin 40mg at night (check LFTs in 3 months).",
+        vec![statin],
+    );
 }
 
 fn sertraline(b: &mut Builder) {
@@ -212,7 +263,13 @@ fn sertraline(b: &mut Builder) {
     let med = repeat(b, &SERTRALINE_50, 600, &issues, 28, MedicationStatus::Active);
     link(b, dep, med);
     no_known_allergies(b, 700);
-    consultation(b, 95, EncounterKind::Telephone, "Mood review. Says she takes sertraline every day. Feels a little better. Continue.", vec![dep, med]);
+    consultation(
+        b,
+        95,
+        EncounterKind::Telephone,
+        "Mood review. Says she takes sertraline every day. Feels a little better. Continue.",
+        vec![dep, med],
+    );
 }
 
 fn dissent(b: &mut Builder) {
@@ -241,4 +298,3 @@ fn onset_year(day: NaiveDate) -> i32 {
 pub fn is_story(index: u64) -> bool {
     index < STORIES.len() as u64
 }
-

@@ -38,8 +38,14 @@ struct Results {
 
 /// Runs the command.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let practices = args.practices.unwrap_or_else(|| ((args.patients / 7_700).max(1) as u32).min(GeneratorConfig::MAX_PRACTICES));
-    let config = GeneratorConfig { patients: args.patients, practices, seed: args.seed, as_of: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date") };
+    let practices =
+        args.practices.unwrap_or_else(|| ((args.patients / 7_700).max(1) as u32).min(GeneratorConfig::MAX_PRACTICES));
+    let config = GeneratorConfig {
+        patients: args.patients,
+        practices,
+        seed: args.seed,
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date"),
+    };
     if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

@@ -24,14 +24,26 @@ const DEMO_PRACTICES: u32 = 4;
 /// Runs the command.
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if !args.database.exists() {
-        eprintln!("generating a demo region ({DEMO_PATIENTS} patients, {DEMO_PRACTICES} practices) into {}...", args.database.display());
-        let config = GeneratorConfig { patients: DEMO_PATIENTS, practices: DEMO_PRACTICES, seed: 1, as_of: Local::now().date_naive() };
+        eprintln!(
+            "generating a demo region ({DEMO_PATIENTS} patients, {DEMO_PRACTICES} practices) into {}...",
+            args.database.display()
+        );
+        let config = GeneratorConfig {
+            patients: DEMO_PATIENTS,
+            practices: DEMO_PRACTICES,
+            seed: 1,
+            as_of: Local::now().date_naive(),
+        };
         generate_file(config, &args.database, false)?;
     }
-    let store = SqliteStore::open_read_only(&args.database).with_context(|| format!("cannot open {}", args.database.display()))?;
+    let store = SqliteStore::open_read_only(&args.database)
+        .with_context(|| format!("cannot open {}", args.database.display()))?;
     let region = store.region()?.context("the demo database holds no region")?;
     let counts = store.counts()?;
-    println!("openmig demo region: {} patients in {} practices, as of {}", counts.patients, counts.practices, region.as_of);
+    println!(
+        "openmig demo region: {} patients in {} practices, as of {}",
+        counts.patients, counts.practices, region.as_of
+    );
     println!("database: {}\n", args.database.display());
     if let Some(seed) = region.seed {
         println!("Stories from the brief (NHS numbers):");

@@ -113,7 +113,8 @@ impl TempFile {
     }
 
     fn persist(mut self, target: &Path) -> anyhow::Result<()> {
-        std::fs::rename(&self.path, target).with_context(|| format!("cannot move the new store into {}", target.display()))?;
+        std::fs::rename(&self.path, target)
+            .with_context(|| format!("cannot move the new store into {}", target.display()))?;
         self.persisted = true;
         Ok(())
     }
@@ -129,4 +130,3 @@ impl Drop for TempFile {
         }
     }
 }
-
