@@ -48,7 +48,6 @@ pub fn create(path: &Path) -> Result<Connection, StoreError> {
         // application id) is in the main file before WAL is switched on. A later open
         // can then recognise the file from its first 100 bytes even if a crash left
         // changes in the WAL.
-        if let Ok(ps) = std::env::var("OMPS") { conn.pragma_update(None, "page_size", ps.parse::<i64>().unwrap()).unwrap(); }
         schema::migrate(&mut conn)?;
         configure(&conn, false)?;
         Ok(conn)

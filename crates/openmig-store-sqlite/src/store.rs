@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use openmig_domain::traits::{PatientTrait, TraitSet};
 use openmig_domain::{GpRecord, NhsNumber, OdsCode, Practice};
 use openmig_store::{ContentHasher, PracticeEntry, PreparedRecord, RegionInfo, Store, StoreCounts, StoreError, codec};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::SqliteStore;
 use crate::error::sql_error;
@@ -41,9 +41,7 @@ impl Store for SqliteStore {
     }
 
     fn set_region(&self, info: &RegionInfo) -> Result<(), StoreError> {
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
-        {
+        self.write(|tx| {
             let mut delete = tx.prepare_cached("DELETE FROM meta WHERE key = ?1").map_err(sql_error)?;
             for key in key::ALL {
                 delete.execute([key]).map_err(sql_error)?;
@@ -61,14 +59,12 @@ impl Store for SqliteStore {
                     insert.execute(params![key, value]).map_err(sql_error)?;
                 }
             }
-        }
-        tx.commit().map_err(sql_error)
+            Ok(())
+        })
     }
 
     fn upsert_practices(&self, practices: &[PracticeEntry]) -> Result<(), StoreError> {
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
-        {
+        self.write(|tx| {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO practice (ods_code, sharing_enabled, document) VALUES (?1, ?2, ?3)
@@ -83,14 +79,12 @@ impl Store for SqliteStore {
                     .execute(params![practice.ods_code.as_str(), practice.sharing_enabled, document])
                     .map_err(sql_error)?;
             }
-        }
-        tx.commit().map_err(sql_error)
+            Ok(())
+        })
     }
 
     fn upsert_records(&self, records: &[PreparedRecord]) -> Result<(), StoreError> {
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
-        {
+        self.write(|tx| {
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO patient (nhs_number, practice, traits, entry_count, document)
@@ -111,8 +105,8 @@ impl Store for SqliteStore {
                     ])
                     .map_err(sql_error)?;
             }
-        }
-        tx.commit().map_err(sql_error)
+            Ok(())
+        })
     }
 
     fn record(&self, nhs_number: NhsNumber) -> Result<Option<GpRecord>, StoreError> {

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 /// Accumulates stored content in key order and yields the content hash.
 ///
 /// Backends must feed all practices before any patient, each group in ascending key
-/// order; the hasher cannot check the order, the conformance suite does.
+/// order: ODS codes by their bytes (SQLite's BINARY collation, PostgreSQL's "C"), NHS
+/// numbers by value. The hasher cannot check the order; the conformance suite does.
 #[derive(Clone, Default)]
 pub struct ContentHasher {
     sha: Sha256,
