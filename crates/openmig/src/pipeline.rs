@@ -8,9 +8,8 @@ use std::thread;
 
 use anyhow::Context;
 use openmig_generator::Region;
-use openmig_store::{PracticeEntry, PreparedRecord, RegionInfo, Store};
+use openmig_store::{ContentHasher, PracticeEntry, PreparedRecord, RegionInfo, Store};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::progress;
 
@@ -26,21 +25,22 @@ pub struct Produced {
     pub entries: u64,
     /// Bytes of record documents.
     pub document_bytes: u64,
-    /// SHA-256 over practices and records in generation order.
+    /// SHA-256 over practices and records in generation order, framed as
+    /// [`ContentHasher`] frames stored content.
     pub content_hash: String,
 }
 
 /// Generates every practice and patient of `region` into `store`.
 pub fn generate_into(region: &Region, store: &dyn Store) -> anyhow::Result<Produced> {
     let config = region.config();
-    let mut hash = Sha256::new();
+    let mut hash = ContentHasher::new();
     let practices: Vec<PracticeEntry> = region
         .practices()
         .iter()
         .map(|p| PracticeEntry { practice: p.practice.clone(), clinicians: p.clinicians.clone() })
         .collect();
     for entry in &practices {
-        hash.update(openmig_store::codec::canonical_bytes(&(&entry.practice, &entry.clinicians)));
+        hash.practice(&entry.practice.ods_code, &openmig_store::codec::encode_practice(entry));
     }
     store.upsert_practices(&practices).context("cannot store practices")?;
 
@@ -67,9 +67,7 @@ pub fn generate_into(region: &Region, store: &dyn Store) -> anyhow::Result<Produ
         });
         for batch in receiver {
             for record in &batch {
-                hash.update(record.nhs_number.to_string());
-                hash.update(record.traits.bits().to_le_bytes());
-                hash.update(&record.document);
+                hash.patient(record.nhs_number, record.traits, &record.document);
                 produced.entries += u64::from(record.entry_count);
                 produced.document_bytes += record.document.len() as u64;
             }
@@ -81,7 +79,7 @@ pub fn generate_into(region: &Region, store: &dyn Store) -> anyhow::Result<Produ
     });
     bar.finish_and_clear();
     written?;
-    produced.content_hash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    produced.content_hash = hash.finish();
     store
         .set_region(&RegionInfo {
             name: "North East (synthetic)".into(),

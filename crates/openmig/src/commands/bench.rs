@@ -12,7 +12,7 @@ use openmig_store_sqlite::SqliteStore;
 use serde::Serialize;
 
 use crate::cli::BenchArgs;
-use crate::commands::generate::generate_file;
+use crate::commands::generate::{generate_file, remove_with_side_files};
 
 #[derive(Debug, Serialize)]
 struct Results {
@@ -92,7 +92,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     drop(store);
     if !args.keep {
-        std::fs::remove_file(&args.database).ok();
+        remove_with_side_files(&args.database);
     }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

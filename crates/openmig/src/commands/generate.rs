@@ -77,7 +77,8 @@ fn remove_partial_file_on_interrupt() {
     });
 }
 
-fn remove_with_side_files(path: &Path) {
+/// Removes a SQLite file with its `-wal`, `-shm` and `-journal` companions.
+pub(crate) fn remove_with_side_files(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = path.to_path_buf().into_os_string();
         p.push(suffix);
