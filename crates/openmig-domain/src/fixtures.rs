@@ -190,19 +190,7 @@ pub fn dissenting_record() -> GpRecord {
 }
 
 fn empty_record(patient: Patient) -> GpRecord {
-    GpRecord {
-        patient,
-        medications: Vec::new(),
-        allergies: Vec::new(),
-        no_known_allergies: None,
-        problems: Vec::new(),
-        encounters: Vec::new(),
-        observations: Vec::new(),
-        immunisations: Vec::new(),
-        referrals: Vec::new(),
-        alerts: Vec::new(),
-        sharing_preferences: Vec::new(),
-    }
+    GpRecord::new(patient)
 }
 
 fn patient(nhs_number: NhsNumber, given: &str, family: &str, birth_date: NaiveDate, sex: Sex) -> Patient {

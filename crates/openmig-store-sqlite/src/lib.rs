@@ -222,6 +222,16 @@ mod tests {
 
     use super::*;
 
+    /// A batch too big for a file capped at a few pages.
+    fn hundred_patients() -> Vec<PreparedRecord> {
+        let base = PreparedRecord::prepare(&fixtures::example_record(), true, AS_OF);
+        (100_000_000..)
+            .filter_map(NhsNumber::from_prefix)
+            .take(100)
+            .map(|nhs_number| PreparedRecord { nhs_number, ..base.clone() })
+            .collect()
+    }
+
     #[test]
     fn a_failed_write_during_a_bulk_load_makes_the_store_refuse_further_use() {
         let dir = tempfile::tempdir().unwrap();
@@ -229,12 +239,7 @@ mod tests {
         store.set_bulk_load(true).unwrap();
         // Cap the file at its current size so the next large batch fails with SQLITE_FULL.
         store.connection().unwrap().execute_batch("PRAGMA max_page_count = 8").unwrap();
-        let base = PreparedRecord::prepare(&fixtures::example_record(), true, AS_OF);
-        let batch: Vec<PreparedRecord> = (100_000_000..)
-            .filter_map(NhsNumber::from_prefix)
-            .take(100)
-            .map(|nhs_number| PreparedRecord { nhs_number, ..base.clone() })
-            .collect();
+        let batch = hundred_patients();
         assert!(store.upsert_records(&batch).is_err());
         assert!(matches!(store.counts(), Err(StoreError::Corrupt(_))));
         assert!(matches!(store.set_bulk_load(false), Err(StoreError::Corrupt(_))));
@@ -245,12 +250,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::create(&dir.path().join("full.db")).unwrap();
         store.connection().unwrap().execute_batch("PRAGMA max_page_count = 8").unwrap();
-        let base = PreparedRecord::prepare(&fixtures::example_record(), true, AS_OF);
-        let batch: Vec<PreparedRecord> = (100_000_000..)
-            .filter_map(NhsNumber::from_prefix)
-            .take(100)
-            .map(|nhs_number| PreparedRecord { nhs_number, ..base.clone() })
-            .collect();
+        let batch = hundred_patients();
         assert!(store.upsert_records(&batch).is_err());
         assert_eq!(store.counts().unwrap().patients, 0, "the failed batch was not rolled back");
     }

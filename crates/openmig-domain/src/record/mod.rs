@@ -107,6 +107,23 @@ pub enum AllergySummary {
 }
 
 impl GpRecord {
+    /// A record holding only the patient: nothing recorded yet.
+    pub fn new(patient: Patient) -> Self {
+        GpRecord {
+            patient,
+            medications: Vec::new(),
+            allergies: Vec::new(),
+            no_known_allergies: None,
+            problems: Vec::new(),
+            encounters: Vec::new(),
+            observations: Vec::new(),
+            immunisations: Vec::new(),
+            referrals: Vec::new(),
+            alerts: Vec::new(),
+            sharing_preferences: Vec::new(),
+        }
+    }
+
     /// How many entries of all kinds the record holds (issues count as entries).
     pub fn entry_count(&self) -> usize {
         self.medications.iter().map(|m| 1 + m.issues.len()).sum::<usize>()

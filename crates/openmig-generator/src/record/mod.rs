@@ -137,19 +137,7 @@ pub fn generate(seed: u64, index: u64, plan: &PracticePlan, as_of: NaiveDate, pl
     let patient = demographics::patient(&mut dice, nhs_number(seed, index), plan, as_of);
     let end = record_end(&patient, as_of);
     let history_start = end.checked_sub_months(Months::new(12 * HISTORY_YEARS)).expect("dates are bounded");
-    let record = GpRecord {
-        patient,
-        medications: Vec::new(),
-        allergies: Vec::new(),
-        no_known_allergies: None,
-        problems: Vec::new(),
-        encounters: Vec::new(),
-        observations: Vec::new(),
-        immunisations: Vec::new(),
-        referrals: Vec::new(),
-        alerts: Vec::new(),
-        sharing_preferences: Vec::new(),
-    };
+    let record = GpRecord::new(patient);
     let mut b = Builder {
         dice,
         plan,

@@ -9,7 +9,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use openmig_domain::record::{
     Observation, ObservationCategory, ObservationComponent, ObservationValue, ReferenceRange,
 };
-use openmig_domain::{ClinicianRole, PartialDate};
+use openmig_domain::{ClinicianId, ClinicianRole, EntryId, PartialDate};
 
 use super::{Builder, coded};
 use crate::catalogue::clinical::{Code, obs};
@@ -180,17 +180,9 @@ fn review(b: &mut Builder, base: &Baseline, day: NaiveDate) {
     }
     if b.dice.chance(0.2) {
         let units = b.dice.normal(9.0, 8.0).max(0.0).round();
-        let meta = b.meta(day, by.clone());
-        made.push(meta.id);
-        b.record.observations.push(Observation {
-            meta,
-            code: coded(obs::ALCOHOL),
-            effective: PartialDate::Day(day),
-            category: ObservationCategory::SocialHistory,
-            value: ObservationValue::Quantity { value: units, unit: "[arb'U]/wk".into() },
-            reference_range: Some(ReferenceRange { low: None, high: Some(14.0) }),
-            comment: None,
-        });
+        let limit = Some(ReferenceRange { low: None, high: Some(14.0) });
+        let category = ObservationCategory::SocialHistory;
+        made.push(measurement(b, day, day, &by, category, (obs::ALCOHOL, units, "[arb'U]/wk"), limit));
     }
     let topic = review_topic(b);
     for id in made {
@@ -223,50 +215,46 @@ fn on_ace_inhibitor(b: &Builder) -> bool {
     b.record.medications.iter().any(|m| codes.contains(&m.product.code.value()))
 }
 
+/// Records a lab result, filed a day or two after the sample, with its reference range.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn lab(
     b: &mut Builder,
     day: NaiveDate,
-    by: &openmig_domain::ClinicianId,
+    by: &ClinicianId,
     code: Code,
     value: f64,
     unit: &str,
     low: Option<f64>,
     high: Option<f64>,
-) -> openmig_domain::EntryId {
-    // Results are filed a day or two after the sample.
+) -> EntryId {
     let filed = (day + Days::new(b.dice.int(1, 3) as u64)).min(b.end);
-    let meta = b.meta(filed, by.clone());
-    let id = meta.id;
-    b.record.observations.push(Observation {
-        meta,
-        code: coded(code),
-        effective: PartialDate::Day(day),
-        category: ObservationCategory::Laboratory,
-        value: ObservationValue::Quantity { value, unit: unit.into() },
-        reference_range: (low.is_some() || high.is_some()).then_some(ReferenceRange { low, high }),
-        comment: None,
-    });
-    id
+    let range = (low.is_some() || high.is_some()).then_some(ReferenceRange { low, high });
+    measurement(b, filed, day, by, ObservationCategory::Laboratory, (code, value, unit), range)
 }
 
-fn vital(
+/// Records a vital sign measured (and recorded) on `day`.
+fn vital(b: &mut Builder, day: NaiveDate, by: &ClinicianId, code: Code, value: f64, unit: &str) -> EntryId {
+    measurement(b, day, day, by, ObservationCategory::VitalSigns, (code, value, unit), None)
+}
+
+fn measurement(
     b: &mut Builder,
+    recorded_on: NaiveDate,
     day: NaiveDate,
-    by: &openmig_domain::ClinicianId,
-    code: Code,
-    value: f64,
-    unit: &str,
-) -> openmig_domain::EntryId {
-    let meta = b.meta(day, by.clone());
+    by: &ClinicianId,
+    category: ObservationCategory,
+    (code, value, unit): (Code, f64, &str),
+    reference_range: Option<ReferenceRange>,
+) -> EntryId {
+    let meta = b.meta(recorded_on, by.clone());
     let id = meta.id;
     b.record.observations.push(Observation {
         meta,
         code: coded(code),
         effective: PartialDate::Day(day),
-        category: ObservationCategory::VitalSigns,
+        category,
         value: ObservationValue::Quantity { value, unit: unit.into() },
-        reference_range: None,
+        reference_range,
         comment: None,
     });
     id
