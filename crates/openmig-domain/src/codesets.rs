@@ -4,6 +4,8 @@
 //! Every table here is checked by a test: each id must be a valid SNOMED CT concept id
 //! (Verhoeff check digit and partition), and lookup tables must be sorted.
 
+use serde::Serialize;
+
 use crate::identifiers::SnomedCode;
 use crate::record::SharingDecision;
 
@@ -119,7 +121,7 @@ pub fn sharing_decision(code: SnomedCode) -> SharingDecision {
 }
 
 /// Therapeutic groups used by the medicines rules and the `--trait` finder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum DrugClass {
     /// Warfarin and the direct oral anticoagulants.
     Anticoagulant,

@@ -1,14 +1,79 @@
-//! The first medicines rules: which medicines are current, when the next issue is due,
-//! and which therapeutic groups a medicine belongs to.
+//! Medicines intelligence: the current list, issue history, adherence, high-risk flags,
+//! "prescribed as asked?" and changes since a date, all pure functions of a
+//! [`GpRecord`] and `today`.
+//!
+//! Each rule is documented where it is implemented, with the source of its definition:
+//!
+//! | question | module | rule and source |
+//! |---|---|---|
+//! | what is current? | this one | below |
+//! | what exactly, at what dose, issued when? | `view` | [`MedicineView`]; acute re-issues merged |
+//! | every issue, with gaps | `history` | [`MedicineHistory`]; gap = issue − previous supply end |
+//! | is it being issued? | `adherence` | PDC (Pharmacy Quality Alliance, carry-over); [`SupplyAlert`]s |
+//! | which are dangerous? | `flags` | [`HighRiskFlag`] by cited code sets; lithium/antipsychotics by name |
+//! | did the GP do what was asked? | `asked` | [`check_request`] |
+//! | what changed since a date? | `changes` | [`changes_since`] |
+//! | all of it at once | `review` | [`review`] with [`ReviewConfig`] |
+//! | what is a substance? | `substance` | leading words of the dm+d name, brand table |
+//!
+//! Adherence figures and supply alerts are estimates from issue records: they say what was
+//! issued, not what was taken, and every display carries [`ESTIMATE_NOTICE`].
 //!
 //! Rule for "current" (shown to clinicians and used by the trait finder):
 //! * a repeat or repeat-dispensing medicine is current while its authorisation is active;
-//! * a medicine prescribed elsewhere is current while active (it has no GP issues);
+//! * a medicine prescribed elsewhere is current while active (it has no GP issues; it is
+//!   shown marked [`NOT_ISSUED_BY_PRACTICE`] and never given an adherence figure);
 //! * an acute medicine is current when it was issued (or, if never issued, started)
 //!   within the last [`ACUTE_WINDOW_DAYS`] days and was not discontinued before today.
 //!
+//! Sources: the repeat rule is GP Connect Access Record HTML's "Current repeat
+//! medication" (NHS England, simplifier.net guide: repeats not discontinued or ended are
+//! current, including those authorised but not yet issued). GP Connect and the Summary
+//! Care Record list acute medication of the last 12 months as a *separate* section; the
+//! 90-day window for counting an acute course as current is openmig's narrower choice for
+//! the "what is the patient taking now" list (clinicians reconciling recent acutes use
+//! three months), and the history keeps every acute course.
+//!
 //! Overdue: a current repeat issued by the practice whose last issue's supply ran out
-//! more than `grace_days` before today ("expected next issue passed by a grace").
+//! more than `grace_days` before today ("expected next issue passed by a grace"). The
+//! simple last-issue rule is deliberate: it is the one a clinician can check by eye from
+//! the last issue date and quantity.
+
+mod adherence;
+mod asked;
+mod changes;
+mod flags;
+mod history;
+mod review;
+mod substance;
+mod view;
+
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod scenarios;
+#[cfg(test)]
+mod stories;
+#[cfg(test)]
+pub(crate) mod testkit;
+
+pub use adherence::{
+    Adherence, ESTIMATE_NOTICE, NotApplicableReason, PDC_WINDOW_MONTHS, Pdc, SupplyAlert, SupplyRules, adherence,
+    proportion_of_days_covered, supply_alerts,
+};
+pub use asked::{
+    ClinicRequest, MedicineQuery, RequestAction, RequestCheck, RequestOutcome, RequestedChange, StartOutcome,
+    StopOutcome, check_item, check_request,
+};
+pub use changes::{MedicineChange, MedicineChanges, MedicineRef, changes_since};
+pub use flags::{
+    ANTIPSYCHOTIC_NAMES, CKD_PROBLEM_CODES, EGFR_CODES, EGFR_NSAID_THRESHOLD, FlagBasis, FlagCode, HighRiskFlag,
+    KidneyEvidence, LITHIUM_NAMES, RiskContext, flags_for, high_risk_flags, kidney_evidence, risk_group,
+};
+pub use history::{Course, IssueRow, MedicineHistory, histories};
+pub use review::{MedicinesReview, ReviewConfig, review};
+pub use substance::{BRAND_SUBSTANCES, Strength, Substance, normalise_dose, strength_of};
+pub use view::{IssueSummary, MedicineView, NOT_ISSUED_BY_PRACTICE, medicine_views};
 
 use chrono::NaiveDate;
 
@@ -23,6 +88,7 @@ pub const ACUTE_WINDOW_DAYS: i64 = 90;
 pub const DEFAULT_OVERDUE_GRACE_DAYS: i64 = 14;
 
 /// True when the medicine counts as current on `today` (see the module rule).
+#[must_use]
 pub fn is_current(medication: &Medication, today: NaiveDate) -> bool {
     if medication.prescription_type.is_repeat() || medication.is_prescribed_elsewhere() {
         return medication.is_active();
@@ -38,6 +104,7 @@ pub fn is_current(medication: &Medication, today: NaiveDate) -> bool {
 }
 
 /// The current medicines, sorted by product name for a stable display.
+#[must_use]
 pub fn current_medicines(record: &GpRecord, today: NaiveDate) -> Vec<&Medication> {
     let mut current: Vec<&Medication> = record.medications.iter().filter(|m| is_current(m, today)).collect();
     current.sort_by(|a, b| a.product.name.cmp(&b.product.name).then(a.meta.id.cmp(&b.meta.id)));
@@ -45,12 +112,14 @@ pub fn current_medicines(record: &GpRecord, today: NaiveDate) -> Vec<&Medication
 }
 
 /// The day the supply from the last issue runs out, for a medicine the practice issues.
+#[must_use]
 pub fn supply_runs_out(medication: &Medication) -> Option<NaiveDate> {
     let last = medication.last_issue()?;
     last.date.checked_add_days(chrono::Days::new(u64::from(last.days_supply)))
 }
 
 /// True when a current repeat's next issue is more than `grace_days` late.
+#[must_use]
 pub fn is_overdue(medication: &Medication, today: NaiveDate, grace_days: i64) -> bool {
     if !medication.prescription_type.is_repeat() || !is_current(medication, today) {
         return false;
@@ -62,6 +131,7 @@ pub fn is_overdue(medication: &Medication, today: NaiveDate, grace_days: i64) ->
 }
 
 /// The therapeutic group of a medicine, from its dm+d code.
+#[must_use]
 pub fn class_of(medication: &Medication) -> Option<DrugClass> {
     drug_class(medication.product.code)
 }
