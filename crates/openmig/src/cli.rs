@@ -29,6 +29,12 @@ pub enum Command {
     Record(RecordArgs),
     /// List NHS numbers of patients with a trait, one per line (for demos and tests).
     Patients(PatientsArgs),
+    /// Medicines review of one patient: current list, flags, adherence, history, changes.
+    Medicines(MedicinesArgs),
+    /// "Prescribed as asked?": did the GP start or stop what a clinic requested?
+    Asked(AskedArgs),
+    /// Current repeats overdue across a practice (e.g. all overdue anticoagulants).
+    Overdue(OverdueArgs),
     /// Show what a store holds: region, counts, seed, content hash.
     Info(InfoArgs),
     /// Generate a small demo region if there is none, then show demo patients.
@@ -75,6 +81,69 @@ pub struct RecordArgs {
     /// Judge "current" and "days ago" as of this day (default: the region's as-of day).
     #[arg(long, value_parser = parse_day)]
     pub today: Option<NaiveDate>,
+}
+
+/// `openmig medicines`.
+#[derive(Debug, Args)]
+pub struct MedicinesArgs {
+    /// The patient's NHS number.
+    #[arg(value_parser = parse_nhs_number)]
+    pub nhs_number: NhsNumber,
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// Also list changes (started, stopped, dose changed) since this day.
+    #[arg(long, value_parser = parse_day)]
+    pub since: Option<NaiveDate>,
+    /// Judge as of this day (default: the region's as-of day).
+    #[arg(long, value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+    /// Print the review as JSON (the shape the HTTP API serves).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `openmig asked`.
+#[derive(Debug, Args)]
+pub struct AskedArgs {
+    /// The patient's NHS number.
+    #[arg(value_parser = parse_nhs_number)]
+    pub nhs_number: NhsNumber,
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// The day of the request (the clinic letter).
+    #[arg(long, value_parser = parse_day)]
+    pub requested_on: NaiveDate,
+    /// A medicine the clinic asked to start: a dm+d code or text such as "atorvastatin 80mg".
+    #[arg(long)]
+    pub start: Vec<String>,
+    /// A medicine the clinic asked to stop, e.g. "naproxen".
+    #[arg(long)]
+    pub stop: Vec<String>,
+    /// Judge as of this day (default: the region's as-of day).
+    #[arg(long, value_parser = parse_day)]
+    pub today: Option<NaiveDate>,
+    /// Print the answers as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `openmig overdue`.
+#[derive(Debug, Args)]
+pub struct OverdueArgs {
+    /// The store: a SQLite file path or sqlite:FILE.
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// The practice's ODS code.
+    #[arg(long)]
+    pub practice: String,
+    /// Only medicines with this high-risk flag (e.g. anticoagulant, insulin, antiepileptic).
+    #[arg(long)]
+    pub flag: Option<String>,
+    /// Days after the supply runs out before a repeat counts as overdue.
+    #[arg(long, default_value_t = openmig_domain::medicines::DEFAULT_OVERDUE_GRACE_DAYS)]
+    pub grace_days: i64,
 }
 
 /// `openmig patients`.
@@ -128,6 +197,10 @@ pub struct BenchArgs {
     /// Random whole-record reads to time after generation.
     #[arg(long, default_value_t = 20_000)]
     pub reads: usize,
+    /// Instead of generation, benchmark medicines reviews: every patient of a one-practice
+    /// region of --patients reviewed, and the practice-wide overdue-anticoagulant query.
+    #[arg(long)]
+    pub medicines: bool,
     /// Where to put the store file (deleted afterwards unless --keep).
     #[arg(long, default_value = "bench-results/bench.db")]
     pub database: PathBuf,

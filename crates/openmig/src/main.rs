@@ -7,6 +7,8 @@
 mod cli;
 mod commands;
 mod database;
+mod medicines_text;
+mod output;
 mod pipeline;
 mod progress;
 mod summary;

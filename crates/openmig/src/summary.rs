@@ -8,21 +8,29 @@
 use std::fmt::Write;
 
 use chrono::NaiveDate;
-use openmig_domain::codesets::{DrugClass, sensitive_category};
-use openmig_domain::medicines::{DEFAULT_OVERDUE_GRACE_DAYS, class_of, current_medicines, is_overdue};
-use openmig_domain::record::{
-    AllergyStatus, EntryMeta, Medication, MedicationStatus, PrescriptionSource, ProblemStatus,
-};
+use openmig_domain::codesets::sensitive_category;
+use openmig_domain::medicines::{ReviewConfig, review};
+use openmig_domain::record::{AllergyStatus, EntryMeta, ProblemStatus};
 use openmig_domain::{GpRecord, Practice, RegistrationStatus, SnomedCode};
+
+use crate::medicines_text;
 
 /// Renders the summary. `today` decides what is current and how long ago things were.
 pub fn render(record: &GpRecord, practice: Option<&Practice>, today: NaiveDate, all_medicines: bool) -> String {
     let mut out = String::new();
     banner(&mut out, record, practice, today);
     allergies(&mut out, record);
-    medicines(&mut out, record, today);
+    let review = review(record, today, &ReviewConfig::default());
+    medicines_text::current(&mut out, &review, |entry| {
+        record
+            .medications
+            .iter()
+            .find(|m| m.meta.id == entry)
+            .map(|m| labels(&m.meta, m.product.code))
+            .unwrap_or_default()
+    });
     if all_medicines {
-        medicine_history(&mut out, record);
+        medicines_text::details(&mut out, &review);
     }
     warnings(&mut out, record);
     problems(&mut out, record);
@@ -94,81 +102,6 @@ fn allergies(out: &mut String, record: &GpRecord) {
     }
 }
 
-fn medicines(out: &mut String, record: &GpRecord, today: NaiveDate) {
-    let current = current_medicines(record, today);
-    let _ = writeln!(out, "\nCURRENT MEDICINES ({})", current.len());
-    if current.is_empty() {
-        let _ = writeln!(out, "  None");
-    }
-    for m in current {
-        let _ = writeln!(out, "  {}{}", m.product.name, labels(&m.meta, m.product.code));
-        let _ = writeln!(
-            out,
-            "      {} - {} {} - {}",
-            m.dose,
-            format_quantity(m.quantity.value),
-            m.quantity.unit,
-            m.prescription_type.label()
-        );
-        let _ = writeln!(out, "      {}", supply_line(m, today));
-        if let Some(flag) = class_of(m).and_then(high_risk_label) {
-            let _ = writeln!(out, "      [{flag}]");
-        }
-    }
-}
-
-fn supply_line(m: &Medication, today: NaiveDate) -> String {
-    match &m.source {
-        PrescriptionSource::Elsewhere { organisation, .. } => {
-            format!("Prescribed elsewhere by {organisation} - not issued by the GP practice")
-        }
-        PrescriptionSource::Practice { .. } => match m.last_issue() {
-            Some(issue) => {
-                let ago = (today - issue.date).num_days();
-                let overdue = if is_overdue(m, today, DEFAULT_OVERDUE_GRACE_DAYS) { " - OVERDUE" } else { "" };
-                format!(
-                    "last issued {} ({} days ago), {} {} for {} days{overdue}",
-                    issue.date,
-                    ago,
-                    format_quantity(issue.quantity),
-                    m.quantity.unit,
-                    issue.days_supply
-                )
-            }
-            None => "never issued".to_string(),
-        },
-    }
-}
-
-fn medicine_history(out: &mut String, record: &GpRecord) {
-    let _ = writeln!(out, "\nALL MEDICINES WITH ISSUE HISTORY");
-    let mut all: Vec<&Medication> = record.medications.iter().collect();
-    all.sort_by_key(|m| std::cmp::Reverse(m.started));
-    for m in all {
-        let status = match &m.status {
-            MedicationStatus::Active => "active".to_string(),
-            MedicationStatus::Completed { on } => format!("completed {on}"),
-            MedicationStatus::Discontinued { on, reason } => format!("stopped {on}: {reason}"),
-        };
-        let _ = writeln!(
-            out,
-            "  {} - {} - started {} - {}{}",
-            m.product.name,
-            m.prescription_type.label(),
-            m.started,
-            status,
-            labels(&m.meta, m.product.code)
-        );
-        if let Some(remaining) = m.issues_remaining() {
-            let _ = writeln!(out, "      {} of {} authorised issues left", remaining, m.authorised_issues.unwrap_or(0));
-        }
-        let dates: Vec<String> = m.issues.iter().map(|i| i.date.format("%d/%m/%y").to_string()).collect();
-        if !dates.is_empty() {
-            let _ = writeln!(out, "      {} issues: {}", dates.len(), dates.join(" "));
-        }
-    }
-}
-
 fn warnings(out: &mut String, record: &GpRecord) {
     let active: Vec<_> = record.alerts.iter().filter(|a| a.active).collect();
     if active.is_empty() {
@@ -208,26 +141,6 @@ fn labels(meta: &EntryMeta, code: SnomedCode) -> String {
     s
 }
 
-/// The reason a clinician must take care with a drug class, when it is high-risk.
-fn high_risk_label(class: DrugClass) -> Option<&'static str> {
-    Some(match class {
-        DrugClass::Anticoagulant => "ANTICOAGULANT - bleeding risk; check before procedures or NSAIDs",
-        DrugClass::Insulin => "INSULIN - hypoglycaemia risk; never omit in type 1 diabetes",
-        DrugClass::Sulfonylurea => "SULFONYLUREA - hypoglycaemia risk",
-        DrugClass::Antiepileptic => "ANTI-EPILEPTIC - do not omit doses",
-        DrugClass::Opioid => "OPIOID",
-        DrugClass::Nsaid => "NSAID - GI bleeding and renal risk",
-        DrugClass::Methotrexate => "METHOTREXATE - once WEEKLY dosing",
-        DrugClass::OralCorticosteroid => "ORAL STEROID - do not stop abruptly",
-        DrugClass::Antidepressant => "ANTIDEPRESSANT",
-        _ => return None,
-    })
-}
-
-fn format_quantity(value: f64) -> String {
-    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value}") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,8 +157,8 @@ mod tests {
         assert!(text.contains("Apixaban 5mg tablets"), "{text}");
         assert!(text.contains("One tablet twice a day"), "{text}");
         assert!(text.contains("last issued"), "{text}");
-        assert!(text.contains("ANTICOAGULANT"), "{text}");
-        assert!(text.contains("not issued by the GP practice"), "{text}");
+        assert!(text.contains("Anticoagulant"), "{text}");
+        assert!(text.contains("Not issued by the GP practice"), "{text}");
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn record_shows_the_clinical_summary_of_an_anticoagulated_patient() {
         .success()
         .stdout(predicate::str::contains("ALLERGIES AND ADVERSE REACTIONS"))
         .stdout(predicate::str::contains("CURRENT MEDICINES"))
-        .stdout(predicate::str::contains("ANTICOAGULANT"))
+        .stdout(predicate::str::contains("Anticoagulant: bleeding risk"))
         .stdout(predicate::str::contains("last issued"))
         .stdout(predicate::str::contains("PROBLEMS"));
     // The grouped spelling finds the same patient.
@@ -217,4 +217,120 @@ fn help_is_available_for_every_command() {
         openmig().args([command, "--help"]).assert().success().stdout(predicate::str::contains("Usage"));
     }
     openmig().arg("--help").assert().success();
+}
+
+fn story_nhs(seed: u64, index: u64) -> String {
+    openmig_generator::nhs_numbers::nhs_number(seed, index).to_string()
+}
+
+#[test]
+fn the_medicines_review_answers_the_sertraline_story_with_facts() {
+    let dir = TempDir::new().unwrap();
+    let db = generate(dir.path(), "m.db", 1);
+    let nhs = story_nhs(1, 3);
+    let out = openmig().args(["medicines", &nhs, "--json", "--database"]).arg(&db).assert().success();
+    let review: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let sertraline = &review["current"][0];
+    assert_eq!(sertraline["name"], "Sertraline 50mg tablets");
+    let six = sertraline["adherence"]["six_months"]["proportion"].as_f64().unwrap();
+    assert!((0.35..=0.45).contains(&six), "six-month PDC {six}");
+    let alerts: Vec<&str> =
+        sertraline["supply_alerts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert!(alerts.contains(&"Overdue"), "{alerts:?}");
+    assert!(review["notice"].as_str().unwrap().contains("not whether the medicine was collected or taken"));
+    openmig()
+        .args(["medicines", &nhs, "--since", "2026-01-01", "--database"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6 months 39%"))
+        .stdout(predicate::str::contains("Overdue"))
+        .stdout(predicate::str::contains("CHANGES SINCE 2026-01-01"));
+}
+
+#[test]
+fn asked_reports_a_different_dose_started_and_a_medicine_still_issued() {
+    let dir = TempDir::new().unwrap();
+    let db = generate(dir.path(), "a.db", 1);
+    let nhs = story_nhs(1, 2);
+    openmig()
+        .args([
+            "asked",
+            &nhs,
+            "--requested-on",
+            "2026-10-14",
+            "--start",
+            "atorvastatin 80mg",
+            "--stop",
+            "naproxen",
+            "--database",
+        ])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("start atorvastatin 80mg: STARTED 2026-10-26 but DIFFERS"))
+        .stdout(predicate::str::contains("stop naproxen: STILL BEING ISSUED, last on 2026-11-15"));
+    let json = openmig()
+        .args(["asked", &nhs, "--json", "--requested-on", "2026-10-14", "--start", "atorvastatin 80mg", "--database"])
+        .arg(&db)
+        .assert()
+        .success();
+    let checks: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    assert_eq!(checks[0]["outcome"]["outcome"], "StartedDifferentStrengthOrDose");
+    assert_one_line_error(
+        openmig().args(["asked", &nhs, "--requested-on", "2026-10-14", "--database"]).arg(&db).assert(),
+        "--start",
+    );
+    assert_one_line_error(
+        openmig()
+            .args(["asked", &nhs, "--requested-on", "2027-01-01", "--stop", "naproxen", "--database"])
+            .arg(&db)
+            .assert(),
+        "after today",
+    );
+}
+
+#[test]
+fn overdue_lists_a_practice_s_overdue_anticoagulants() {
+    let dir = TempDir::new().unwrap();
+    let db = generate(dir.path(), "o.db", 1);
+    let out = openmig()
+        .args(["overdue", "--practice", "Z90001", "--flag", "anticoagulant", "--database"])
+        .arg(&db)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        assert_eq!(fields.len(), 4, "{line}");
+        assert!(
+            ["Apixaban", "Rivaroxaban", "Edoxaban", "Dabigatran", "Warfarin"].iter().any(|d| fields[1].starts_with(d)),
+            "{line}"
+        );
+    }
+    assert_one_line_error(
+        openmig().args(["overdue", "--practice", "Z90001", "--flag", "x", "--database"]).arg(&db).assert(),
+        "anticoagulant",
+    );
+    assert_one_line_error(
+        openmig().args(["overdue", "--practice", "Z99998", "--database"]).arg(&db).assert(),
+        "no practice",
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let dir = TempDir::new().unwrap();
+    let db = generate(dir.path(), "p.db", 1);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("openmig"))
+        .args(["patients", "--trait", "any", "--limit", "1000", "--database"])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::cli::BenchArgs;
 use crate::commands::generate::{generate_file, remove_with_side_files};
+use crate::output;
 
 #[derive(Debug, Serialize)]
 struct Results {
@@ -38,6 +39,9 @@ struct Results {
 
 /// Runs the command.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.medicines {
+        return run_medicines(&args);
+    }
     let practices =
         args.practices.unwrap_or_else(|| ((args.patients / 7_700).max(1) as u32).min(GeneratorConfig::MAX_PRACTICES));
     let config = GeneratorConfig {
@@ -94,13 +98,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if !args.keep {
         remove_with_side_files(&args.database);
     }
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let json = serde_json::to_string_pretty(&results)?;
-    std::fs::write(&args.out, &json).with_context(|| format!("cannot write {}", args.out.display()))?;
-    println!("{json}");
-    Ok(())
+    write_results(&args.out, &results)
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), when available.
@@ -109,4 +107,83 @@ fn peak_rss() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[derive(Debug, Serialize)]
+struct MedicinesResults {
+    command: String,
+    patients: u64,
+    review_p50_ms: f64,
+    review_p95_ms: f64,
+    review_p99_ms: f64,
+    review_max_ms: f64,
+    review_with_read_p95_ms: f64,
+    practice_query_seconds: f64,
+    practice_overdue_anticoagulants: usize,
+    cpus: usize,
+}
+
+/// Medicines reviews over a one-practice region: per-patient review latency (pure
+/// domain, and including the record read), and the practice-wide "all overdue
+/// anticoagulants" query.
+fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
+    use openmig_domain::medicines::{FlagCode, ReviewConfig, review};
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let config = GeneratorConfig { patients: args.patients, practices: 1, seed: args.seed, as_of };
+    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    generate_file(config, &args.database, true)?;
+    let store = SqliteStore::open_read_only(&args.database)?;
+    let ods = store.practices()?.first().context("the region has a practice")?.ods_code.clone();
+
+    let mut pure = Vec::new();
+    let mut with_read = Vec::new();
+    for index in 0..args.patients {
+        let nhs = nhs_numbers::nhs_number(args.seed, index);
+        let t = Instant::now();
+        let record = store.record(nhs)?.context("a generated patient is missing")?;
+        let read = t.elapsed();
+        let t = Instant::now();
+        std::hint::black_box(review(&record, as_of, &ReviewConfig::default()));
+        let reviewed = t.elapsed();
+        pure.push(reviewed.as_secs_f64() * 1000.0);
+        with_read.push((read + reviewed).as_secs_f64() * 1000.0);
+    }
+    pure.sort_by(f64::total_cmp);
+    with_read.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+
+    let t = Instant::now();
+    let overdue =
+        crate::commands::overdue::overdue_in_practice(&store, &ods, Some(FlagCode::Anticoagulant), 14, as_of)?;
+    let practice_query_seconds = t.elapsed().as_secs_f64();
+
+    let results = MedicinesResults {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        patients: args.patients,
+        review_p50_ms: pct(&pure, 0.50),
+        review_p95_ms: pct(&pure, 0.95),
+        review_p99_ms: pct(&pure, 0.99),
+        review_max_ms: pure.last().copied().unwrap_or(0.0),
+        review_with_read_p95_ms: pct(&with_read, 0.95),
+        practice_query_seconds,
+        practice_overdue_anticoagulants: overdue.len(),
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    drop(store);
+    if !args.keep {
+        remove_with_side_files(&args.database);
+    }
+    write_results(&args.out, &results)
+}
+
+fn write_results(out: &std::path::Path, results: &impl Serialize) -> anyhow::Result<()> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let json = serde_json::to_string_pretty(results)?;
+    std::fs::write(out, &json).with_context(|| format!("cannot write {}", out.display()))?;
+    output::line(&json.to_string())?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ use openmig_store_sqlite::SqliteStore;
 
 use crate::cli::DemoArgs;
 use crate::commands::generate::generate_file;
+use crate::output;
 use crate::summary;
 
 /// The demo region's size.
@@ -40,22 +41,22 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open {}", args.database.display()))?;
     let region = store.region()?.context("the demo database holds no region")?;
     let counts = store.counts()?;
-    println!(
+    output::line(&format!(
         "openmig demo region: {} patients in {} practices, as of {}",
         counts.patients, counts.practices, region.as_of
-    );
-    println!("database: {}\n", args.database.display());
+    ))?;
+    output::line(&format!("database: {}\n", args.database.display()))?;
     if let Some(seed) = region.seed {
-        println!("Stories from the brief (NHS numbers):");
+        output::line("Stories from the brief (NHS numbers):")?;
         for story in STORIES {
             let nhs = nhs_numbers::nhs_number(seed, story.index);
             if store.record(nhs)?.is_some() {
-                println!("  {:<22} {}  {}", story.key, nhs, story.summary);
+                output::line(&format!("  {:<22} {}  {}", story.key, nhs, story.summary))?;
             }
         }
-        println!();
+        output::line("")?;
     }
-    println!("More demo patients (NHS numbers):");
+    output::line("More demo patients (NHS numbers):")?;
     for (label, wanted) in [
         ("ordinary", PatientTrait::Any),
         ("on an anticoagulant", PatientTrait::Anticoagulant),
@@ -70,7 +71,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     ] {
         let found = store.patients_with_trait(wanted, 3)?;
         let list: Vec<String> = found.iter().map(|n| n.to_string()).collect();
-        println!("  {label:<26} {}", if list.is_empty() { "(none in this region)".into() } else { list.join("  ") });
+        output::line(&format!(
+            "  {label:<26} {}",
+            if list.is_empty() { "(none in this region)".into() } else { list.join("  ") }
+        ))?;
     }
     // The overnight-admission story: allergy first, anticoagulant and sulfonylurea flags.
     let featured = match region.seed {
@@ -81,10 +85,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         && let Some(record) = store.record(nhs)?
     {
         let practice = store.practice(&record.patient.registration.practice)?;
-        println!("\n--- openmig record {nhs} --database {} ---\n", args.database.display());
-        print!("{}", summary::render(&record, practice.as_ref().map(|p| &p.practice), region.as_of, false));
+        output::line(&format!("\n--- openmig record {nhs} --database {} ---\n", args.database.display()))?;
+        output::emit(&summary::render(&record, practice.as_ref().map(|p| &p.practice), region.as_of, false))?;
     }
-    println!("\nTry: openmig record <NHS number> --database {} --meds", args.database.display());
-    println!("     openmig patients --database {} --trait antiepileptic", args.database.display());
+    output::line(&format!("\nTry: openmig record <NHS number> --database {} --meds", args.database.display()))?;
+    output::line(&format!("     openmig patients --database {} --trait antiepileptic", args.database.display()))?;
     Ok(())
 }

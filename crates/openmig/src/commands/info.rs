@@ -5,26 +5,30 @@ use openmig_store::Store;
 
 use crate::cli::InfoArgs;
 use crate::database;
+use crate::output;
 
 /// Runs the command.
 pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let store = database::open_read_only(&args.database)?;
     let counts = store.counts()?;
-    println!("practices: {}", counts.practices);
-    println!("patients: {}", counts.patients);
+    output::line(&format!("practices: {}", counts.practices))?;
+    output::line(&format!("patients: {}", counts.patients))?;
     if let Some(region) = store.region()? {
-        println!("region: {}", region.name);
-        println!("as of: {}", region.as_of);
+        output::line(&format!("region: {}", region.name))?;
+        output::line(&format!("as of: {}", region.as_of))?;
         if let Some(seed) = region.seed {
-            println!("seed: {seed}");
+            output::line(&format!("seed: {seed}"))?;
         }
         if let Some(hash) = region.content_hash {
-            println!("generator content hash: {hash}");
+            output::line(&format!("generator content hash: {hash}"))?;
         }
-        println!("written by: {}", region.written_by);
+        output::line(&format!("written by: {}", region.written_by))?;
     }
     if args.hash {
-        println!("stored content hash: {}", store.content_hash().context("cannot hash the stored content")?);
+        output::line(&format!(
+            "stored content hash: {}",
+            store.content_hash().context("cannot hash the stored content")?
+        ))?;
     }
     Ok(())
 }

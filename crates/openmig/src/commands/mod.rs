@@ -1,9 +1,12 @@
 //! One module per command; each turns its typed arguments into library calls.
 
+mod asked;
 mod bench;
 mod demo;
 mod generate;
 mod info;
+mod medicines;
+mod overdue;
 mod patients;
 mod record;
 
@@ -15,6 +18,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args),
         Command::Record(args) => record::run(args),
         Command::Patients(args) => patients::run(args),
+        Command::Medicines(args) => medicines::run(args),
+        Command::Asked(args) => asked::run(args),
+        Command::Overdue(args) => overdue::run(args),
         Command::Info(args) => info::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),

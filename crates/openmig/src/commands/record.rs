@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use openmig_store::Store;
 
 use crate::cli::RecordArgs;
-use crate::{database, summary};
+use crate::{database, output, summary};
 
 /// Runs the command.
 pub fn run(args: RecordArgs) -> anyhow::Result<()> {
@@ -15,6 +15,6 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     };
     let practice = store.practice(&record.patient.registration.practice)?;
     let today = args.today.unwrap_or(region.as_of);
-    print!("{}", summary::render(&record, practice.as_ref().map(|p| &p.practice), today, args.meds));
+    output::emit(&summary::render(&record, practice.as_ref().map(|p| &p.practice), today, args.meds))?;
     Ok(())
 }

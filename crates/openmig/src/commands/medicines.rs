@@ -1,0 +1,30 @@
+//! `openmig medicines`: one patient's medicines review.
+
+use anyhow::{Context, bail};
+use openmig_domain::medicines::{ReviewConfig, review};
+use openmig_store::Store;
+
+use crate::cli::MedicinesArgs;
+use crate::{database, medicines_text, output};
+
+/// Runs the command.
+pub fn run(args: MedicinesArgs) -> anyhow::Result<()> {
+    let store = database::open_read_only(&args.database)?;
+    let region = store.region()?.context("the database holds no region")?;
+    let Some(record) = store.record(args.nhs_number).context("cannot read the record")? else {
+        bail!("no patient with that NHS number in this database");
+    };
+    let today = args.today.unwrap_or(region.as_of);
+    let config = ReviewConfig { changes_since: args.since, ..ReviewConfig::default() };
+    let review = review(&record, today, &config);
+    if args.json {
+        output::line(&serde_json::to_string_pretty(&review)?)?;
+        return Ok(());
+    }
+    let mut out =
+        format!("{}  NHS {}  as of {today}\n", record.patient.name.banner(), record.patient.nhs_number.grouped());
+    medicines_text::current(&mut out, &review, |_| String::new());
+    medicines_text::details(&mut out, &review);
+    output::emit(&out)?;
+    Ok(())
+}
