@@ -3,6 +3,7 @@
 //! tests add the byte-level content hash of the stored file.
 
 use chrono::NaiveDate;
+use openmig_domain::SnomedCode;
 use openmig_generator::{GeneratorConfig, Region};
 
 fn config(seed: u64) -> GeneratorConfig {
@@ -62,6 +63,9 @@ fn every_generated_record_is_internally_consistent() {
             if let Some(died) = p.deceased {
                 assert!(m.issues.iter().all(|i| i.date <= died), "no issue after death");
             }
+        }
+        for code in r.all_codes() {
+            assert!(SnomedCode::new(code.value()).is_ok(), "patient {i} carries an invalid code {code}");
         }
         if r.no_known_allergies.is_some() {
             assert!(!r.allergies.iter().any(|a| a.is_active()), "no 'no known allergies' beside an active allergy");

@@ -65,7 +65,11 @@ pub struct EntryMeta {
 }
 
 /// One patient's whole GP record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows only the (redacted) patient and how many entries of each kind there
+/// are: a record printed into a log or an error by accident must not carry clinical
+/// content.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpRecord {
     /// Demographics and registration.
     pub patient: Patient,
@@ -90,6 +94,24 @@ pub struct GpRecord {
     pub alerts: Vec<Alert>,
     /// Consent and dissent to record sharing.
     pub sharing_preferences: Vec<SharingPreference>,
+}
+
+impl std::fmt::Debug for GpRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpRecord")
+            .field("patient", &self.patient)
+            .field("medications", &self.medications.len())
+            .field("allergies", &self.allergies.len())
+            .field("no_known_allergies", &self.no_known_allergies.is_some())
+            .field("problems", &self.problems.len())
+            .field("encounters", &self.encounters.len())
+            .field("observations", &self.observations.len())
+            .field("immunisations", &self.immunisations.len())
+            .field("referrals", &self.referrals.len())
+            .field("alerts", &self.alerts.len())
+            .field("sharing_preferences", &self.sharing_preferences.len())
+            .finish()
+    }
 }
 
 /// What the record says about allergies, kept apart from "nothing recorded".
@@ -163,6 +185,23 @@ impl GpRecord {
     /// True when the patient has dissented from sharing their record.
     pub fn has_dissented(&self) -> bool {
         self.sharing_decision() == Some(SharingDecision::Dissent)
+    }
+
+    /// Every SNOMED CT / dm+d code the record carries, in any entry or part of one
+    /// (substances, reactions, products, observation components), for code checks.
+    pub fn all_codes(&self) -> Vec<SnomedCode> {
+        let mut codes: Vec<SnomedCode> = self.coded_entries().into_iter().map(|(_, code)| code).collect();
+        codes.extend(self.allergies.iter().filter_map(|a| a.substance.as_ref().map(|s| s.code)));
+        codes.extend(self.allergies.iter().filter_map(|a| a.reaction.as_ref().map(|r| r.manifestation.code)));
+        codes.extend(self.no_known_allergies.iter().map(|n| n.code.code));
+        codes.extend(self.immunisations.iter().filter_map(|i| i.product.as_ref().map(|p| p.code)));
+        codes.extend(self.sharing_preferences.iter().map(|p| p.code.code));
+        for o in &self.observations {
+            if let ObservationValue::Components(parts) = &o.value {
+                codes.extend(parts.iter().map(|c| c.code.code));
+            }
+        }
+        codes
     }
 
     /// Every entry's metadata with the codes it carries, for code-set rules (sensitive
