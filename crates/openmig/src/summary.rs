@@ -1,16 +1,18 @@
 //! The readable terminal summary of one record (`openmig record`).
 //!
 //! Order follows what a clinician needs first: who the patient is, allergies, current
-//! medicines with dose and last issue, warnings, problems. Entries the practice marked
-//! confidential, and entries in the sensitive exclusion set, are labelled: this is the
-//! practice-side view, and the labels say what would never be shared.
+//! medicines with dose and last issue, warnings, problems, then the trend of the results
+//! that change prescribing (renal function, potassium, HbA1c, blood pressure). Entries
+//! the practice marked confidential, and entries in the sensitive exclusion set, are
+//! labelled: this is the practice-side view, and the labels say what would never be
+//! shared.
 
 use std::fmt::Write;
 
 use chrono::NaiveDate;
 use openmig_domain::codesets::sensitive_category;
 use openmig_domain::medicines::{ReviewConfig, review};
-use openmig_domain::record::{AllergyStatus, EntryMeta, ProblemStatus};
+use openmig_domain::record::{AllergyStatus, EntryMeta, Observation, ObservationValue, ProblemStatus};
 use openmig_domain::{GpRecord, Practice, RegistrationStatus, SnomedCode};
 
 use crate::medicines_text;
@@ -34,7 +36,56 @@ pub fn render(record: &GpRecord, practice: Option<&Practice>, today: NaiveDate, 
     }
     warnings(&mut out, record);
     problems(&mut out, record);
+    results(&mut out, record);
     out
+}
+
+/// Results whose trend matters at the point of care, newest first: renal function
+/// (drug dosing), potassium, HbA1c, blood pressure.
+const KEY_RESULTS: &[(u64, &str)] = &[
+    (1011481000000105, "eGFR"),
+    (1000731000000107, "Creatinine"),
+    (1000651000000109, "Potassium"),
+    (999791000000106, "HbA1c"),
+    (75367002, "Blood pressure"),
+];
+
+fn results(out: &mut String, record: &GpRecord) {
+    let mut lines = Vec::new();
+    for (code, label) in KEY_RESULTS {
+        let mut found: Vec<&Observation> =
+            record.observations.iter().filter(|o| o.code.code.value() == *code).collect();
+        if found.is_empty() {
+            continue;
+        }
+        found.sort_by_key(|o| std::cmp::Reverse(o.effective));
+        let values: Vec<String> = found.iter().take(4).map(|o| value_text(o)).collect();
+        let latest = found[0];
+        let unit = match &latest.value {
+            ObservationValue::Quantity { unit, .. } => format!(" {unit}"),
+            ObservationValue::Components(parts) => parts.first().map(|c| format!(" {}", c.unit)).unwrap_or_default(),
+            ObservationValue::Finding => String::new(),
+        };
+        let flag = if latest.is_outside_range() { "  [outside reference range]" } else { "" };
+        lines.push(format!("  {label}: {}{unit} ({}){flag}", values.join(" <- "), latest.effective));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nRECENT RESULTS (latest first)");
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn value_text(observation: &Observation) -> String {
+    match &observation.value {
+        ObservationValue::Quantity { value, .. } => format!("{value}"),
+        ObservationValue::Components(parts) => {
+            parts.iter().map(|c| format!("{}", c.value)).collect::<Vec<_>>().join("/")
+        }
+        ObservationValue::Finding => observation.code.display.clone(),
+    }
 }
 
 fn banner(out: &mut String, record: &GpRecord, practice: Option<&Practice>, today: NaiveDate) {
@@ -159,6 +210,7 @@ mod tests {
         assert!(text.contains("last issued"), "{text}");
         assert!(text.contains("Anticoagulant"), "{text}");
         assert!(text.contains("Not issued by the GP practice"), "{text}");
+        assert!(text.contains("RECENT RESULTS") && text.contains("eGFR: "), "{text}");
     }
 
     #[test]

@@ -109,6 +109,9 @@ fn repeat(
         Supply::Daily { per_day } => (per_day * f64::from(days_supply)).round(),
         Supply::Pack { quantity, .. } => quantity,
     };
+    // Re-authorised every twelve issues, as a practice reviews a stable repeat yearly.
+    let authorisation_days = 12 * i64::from(days_supply);
+    let authorised_from = plus_days(start, (b.as_of - start).num_days() / authorisation_days * authorisation_days);
     let meta = b.meta(start, gp.clone());
     let id = meta.id;
     let issues = issued_days_ago
@@ -125,8 +128,8 @@ fn repeat(
         started: PartialDate::Day(start),
         status,
         authorised_issues: Some(12),
-        authorised_from: Some(start),
-        review_due: Some(start + Days::new(365)),
+        authorised_from: Some(authorised_from),
+        review_due: Some(authorised_from + Days::new(365)),
         source: PrescriptionSource::Practice { authoriser: gp },
         issues,
     });
