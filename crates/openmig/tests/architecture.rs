@@ -29,6 +29,7 @@ fn crate_dependencies_flow_one_way() {
     let allowed: &[(&str, &[&str])] = &[
         ("openmig-domain", &[]),
         ("openmig-generator", &["openmig-domain"]),
+        ("openmig-fhir", &["openmig-domain"]),
         ("openmig-store", &["openmig-domain"]),
         ("openmig-store-sqlite", &["openmig-domain", "openmig-store"]),
         ("openmig", &["openmig-domain", "openmig-generator", "openmig-store", "openmig-store-sqlite"]),

@@ -1,0 +1,244 @@
+//! The medication area: per medicine a `Medication`, a `MedicationStatement` (the
+//! summary), a `MedicationRequest` with `intent = plan` (the authorisation) and, when
+//! issues are asked for, one `MedicationRequest` with `intent = order` per issue.
+//!
+//! Medicines prescribed elsewhere are always returned (no date filter applies to them)
+//! with the prescribing-agency code `prescribed-by-another-organisation`; they have no
+//! issues, so never an order. The List's entries are the MedicationStatements.
+
+use openmig_domain::GpRecord;
+use openmig_domain::record::{Issue, Medication, MedicationStatus, PrescriptionSource, PrescriptionType};
+use serde_json::{Value, json};
+
+use super::context::Context;
+use super::lists::ListBuilder;
+use super::withholding::is_withheld;
+use super::{MedicationOptions, day, ids, partial, profile_meta, snomed_concept, urls};
+
+/// The area's List followed by its resources, medicine by medicine.
+pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &MedicationOptions) -> Vec<Value> {
+    let mut list = ListBuilder::new(urls::MEDICATIONS_LIST);
+    let mut resources = Vec::new();
+    for medication in &record.medications {
+        if is_withheld(&medication.meta, [medication.product.code]) {
+            list.withheld();
+            continue;
+        }
+        let statement = medication_statement(cx, medication);
+        list.item(format!("MedicationStatement/{}", statement["id"].as_str().expect("id")));
+        resources.push(medication_resource(cx, medication));
+        resources.push(statement);
+        resources.push(plan(cx, medication));
+        if options.include_prescription_issues {
+            for (index, issue) in medication.issues.iter().enumerate() {
+                resources.push(order(cx, medication, index + 1, issue));
+            }
+        }
+    }
+    let mut out = vec![list.build(cx)];
+    out.extend(resources);
+    out
+}
+
+fn medication_id(cx: &Context<'_>, medication: &Medication) -> String {
+    ids::entry("medication", cx.nhs, medication.meta.id)
+}
+
+fn plan_id(cx: &Context<'_>, medication: &Medication) -> String {
+    ids::entry("medication-request-plan", cx.nhs, medication.meta.id)
+}
+
+/// `CareConnect-GPC-Medication-1`: the dm+d product, coded under SNOMED CT as GP Connect
+/// STU3 does.
+fn medication_resource(cx: &Context<'_>, medication: &Medication) -> Value {
+    json!({
+        "resourceType": "Medication",
+        "id": medication_id(cx, medication),
+        "meta": profile_meta(urls::MEDICATION_PROFILE),
+        "code": snomed_concept(medication.product.code, &medication.product.name),
+    })
+}
+
+/// `CareConnect-GPC-MedicationStatement-1`.
+fn medication_statement(cx: &mut Context<'_>, medication: &Medication) -> Value {
+    let (agency_code, agency_display) = if medication.is_prescribed_elsewhere() {
+        urls::PRESCRIBED_BY_ANOTHER_ORGANISATION
+    } else {
+        urls::PRESCRIBED_AT_GP_PRACTICE
+    };
+    let mut extension = Vec::new();
+    if let Some(last) = medication.last_issue() {
+        extension.push(json!({ "url": urls::LAST_ISSUE_DATE_EXTENSION, "valueDateTime": day(last.date) }));
+    }
+    extension.push(json!({
+        "url": urls::PRESCRIBING_AGENCY_EXTENSION,
+        "valueCodeableConcept": {
+            "coding": [{ "system": urls::PRESCRIBING_AGENCY_SYSTEM, "code": agency_code, "display": agency_display }],
+        },
+    }));
+    let mut resource = json!({
+        "resourceType": "MedicationStatement",
+        "id": ids::entry("medication-statement", cx.nhs, medication.meta.id),
+        "meta": profile_meta(urls::MEDICATION_STATEMENT_PROFILE),
+        "extension": extension,
+        "basedOn": [{ "reference": format!("MedicationRequest/{}", plan_id(cx, medication)) }],
+        "status": statement_status(&medication.status),
+        "medicationReference": { "reference": format!("Medication/{}", medication_id(cx, medication)) },
+        "effectivePeriod": effective_period(medication),
+        "dateAsserted": day(medication.meta.recorded_on),
+        "subject": cx.patient_ref(),
+        "taken": "unk",
+        "dosage": [dosage(medication)],
+    });
+    if let PrescriptionSource::Elsewhere { organisation, .. } = &medication.source {
+        resource["note"] = json!([{ "text": format!("Prescribed by {organisation}") }]);
+    }
+    resource
+}
+
+/// `CareConnect-GPC-MedicationRequest-1` with `intent = plan`: the authorisation.
+fn plan(cx: &mut Context<'_>, medication: &Medication) -> Value {
+    let mut extension = vec![prescription_type(medication.prescription_type)];
+    if medication.prescription_type.is_repeat() && !medication.is_prescribed_elsewhere() {
+        extension.push(repeat_information(medication));
+    }
+    if let MedicationStatus::Discontinued { on, reason } = &medication.status {
+        extension.push(json!({
+            "url": urls::STATUS_REASON_EXTENSION,
+            "extension": [
+                { "url": "statusChangeDate", "valueDateTime": day(*on) },
+                { "url": "statusReason", "valueCodeableConcept": { "text": reason } },
+            ],
+        }));
+    }
+    let mut resource = json!({
+        "resourceType": "MedicationRequest",
+        "id": plan_id(cx, medication),
+        "meta": profile_meta(urls::MEDICATION_REQUEST_PROFILE),
+        "extension": extension,
+        "status": statement_status(&medication.status),
+        "intent": "plan",
+        "medicationReference": { "reference": format!("Medication/{}", medication_id(cx, medication)) },
+        "subject": cx.patient_ref(),
+        "authoredOn": authorisation_period(medication)["start"],
+        "dosageInstruction": [dosage(medication)],
+        "dispenseRequest": {
+            "validityPeriod": authorisation_period(medication),
+            "quantity": { "value": medication.quantity.value, "unit": medication.quantity.unit },
+        },
+    });
+    if let PrescriptionSource::Practice { authoriser } = &medication.source
+        && let Some(agent) = cx.practitioner_ref(authoriser)
+    {
+        resource["requester"] = json!({ "agent": agent, "onBehalfOf": cx.organization_ref() });
+    }
+    if let Some(recorder) = cx.practitioner_ref(&medication.meta.recorded_by) {
+        resource["recorder"] = recorder;
+    }
+    resource
+}
+
+/// `CareConnect-GPC-MedicationRequest-1` with `intent = order`: the `n`th issue.
+fn order(cx: &mut Context<'_>, medication: &Medication, n: usize, issue: &Issue) -> Value {
+    let mut resource = json!({
+        "resourceType": "MedicationRequest",
+        "id": ids::issue(cx.nhs, medication.meta.id, n),
+        "meta": profile_meta(urls::MEDICATION_REQUEST_PROFILE),
+        "extension": [prescription_type(medication.prescription_type)],
+        "basedOn": [{ "reference": format!("MedicationRequest/{}", plan_id(cx, medication)) }],
+        "status": "completed",
+        "intent": "order",
+        "medicationReference": { "reference": format!("Medication/{}", medication_id(cx, medication)) },
+        "subject": cx.patient_ref(),
+        "authoredOn": day(issue.date),
+        "dosageInstruction": [dosage(medication)],
+        "dispenseRequest": {
+            "validityPeriod": { "start": day(issue.date) },
+            "quantity": { "value": issue.quantity, "unit": medication.quantity.unit },
+            "expectedSupplyDuration": {
+                "value": issue.days_supply,
+                "unit": "day",
+                "system": urls::UCUM,
+                "code": "d",
+            },
+        },
+    });
+    if let Some(agent) = cx.practitioner_ref(&issue.issued_by) {
+        resource["requester"] = json!({ "agent": agent.clone(), "onBehalfOf": cx.organization_ref() });
+        resource["recorder"] = agent;
+    }
+    resource
+}
+
+fn statement_status(status: &MedicationStatus) -> &'static str {
+    match status {
+        MedicationStatus::Active => "active",
+        MedicationStatus::Completed { .. } => "completed",
+        MedicationStatus::Discontinued { .. } => "stopped",
+    }
+}
+
+/// From the start (at its recorded precision) to the end, when it has ended.
+fn effective_period(medication: &Medication) -> Value {
+    let mut period = json!({ "start": partial(medication.started) });
+    match &medication.status {
+        MedicationStatus::Active => {}
+        MedicationStatus::Completed { on } => period["end"] = json!(partial(*on)),
+        MedicationStatus::Discontinued { on, .. } => period["end"] = json!(day(*on)),
+    }
+    period
+}
+
+/// The current authorisation: from when it began (the start of the medicine when the
+/// record has no separate authorisation date) to when the medicine ended, if it has.
+///
+/// The record keeps only the current authorisation, so issues made under an earlier one
+/// are still linked to this plan; splitting them needs the authorisation history.
+fn authorisation_period(medication: &Medication) -> Value {
+    let mut period = effective_period(medication);
+    if let Some(from) = medication.authorised_from {
+        period["start"] = json!(day(from));
+    }
+    period
+}
+
+/// gpconnect.md §3: `dosage.text` is "No information available" when the record has none.
+fn dosage(medication: &Medication) -> Value {
+    let text = if medication.dose.trim().is_empty() { "No information available" } else { &medication.dose };
+    let mut dosage = json!({ "text": text });
+    if let Some(instructions) = &medication.patient_instructions {
+        dosage["patientInstruction"] = json!(instructions);
+    }
+    dosage
+}
+
+fn prescription_type(kind: PrescriptionType) -> Value {
+    let (code, display) = match kind {
+        PrescriptionType::Acute => ("acute", "Acute"),
+        PrescriptionType::Repeat => ("repeat", "Repeat"),
+        PrescriptionType::RepeatDispensing => ("repeat-dispensing", "Repeat dispensing"),
+    };
+    json!({
+        "url": urls::PRESCRIPTION_TYPE_EXTENSION,
+        "valueCodeableConcept": {
+            "coding": [{ "system": urls::PRESCRIPTION_TYPE_SYSTEM, "code": code, "display": display }],
+        },
+    })
+}
+
+/// How many issues the current authorisation allows and how many it has used.
+/// `numberOfRepeatPrescriptionsAllowed` only when a fixed number was authorised
+/// (gpconnect.md §3); `authorisationExpiryDate` is not sent because the record holds a
+/// review date, not an expiry.
+fn repeat_information(medication: &Medication) -> Value {
+    let mut parts = Vec::new();
+    if let Some(allowed) = medication.authorised_issues.filter(|n| *n > 0) {
+        parts.push(json!({ "url": "numberOfRepeatPrescriptionsAllowed", "valuePositiveInt": allowed }));
+    }
+    let issued = match medication.authorised_from {
+        Some(from) => medication.issues.iter().filter(|i| i.date >= from).count(),
+        None => medication.issues.len(),
+    };
+    parts.push(json!({ "url": "numberOfRepeatPrescriptionsIssued", "valueUnsignedInt": issued }));
+    json!({ "url": urls::REPEAT_INFORMATION_EXTENSION, "extension": parts })
+}

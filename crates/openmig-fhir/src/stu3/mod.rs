@@ -1,0 +1,139 @@
+//! GP Connect Access Record: Structured (FHIR STU3) — the response `Bundle` of
+//! `$gpc.getstructuredrecord`, built from a domain record.
+//!
+//! [`structured_bundle`] maps a [`GpRecord`] to a `collection` Bundle conforming (as far
+//! as the fields openmig fills) to `GPConnect-StructuredRecord-Bundle-1`. Only the
+//! allergies and medication areas are mapped so far; the other include parameters are
+//! the next slices. Date filters (`medicationSearchFromDate`) are not applied here yet.
+//!
+//! Source of every URL and code: `shared/design/gpconnect.md` (§1 and §3); where that
+//! document is silent or unsure, the constant in [`urls`] says so.
+//!
+//! Resource ids are derived from the NHS number, the resource kind and the entry id (see
+//! [`ids`]), so the same record always yields the same Bundle and every `reference` is a
+//! relative `Type/id` that resolves to a resource in the Bundle (or `#id` to a contained
+//! one). Entries carry no `fullUrl`: this function does not know the server base URL.
+
+mod allergies;
+mod context;
+mod demographics;
+pub mod ids;
+mod lists;
+mod medications;
+pub mod urls;
+mod withholding;
+
+use openmig_domain::{Clinician, GpRecord, Practice};
+use serde_json::{Value, json};
+
+use context::Context;
+
+/// What the consumer asked for: the structured-record request parameters this crate
+/// knows, already parsed and validated by the caller.
+///
+/// `None` for an area means the area was not requested (its `include*` parameter was
+/// absent); the area's List is then absent too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StructuredOptions {
+    /// `includeAllergies`.
+    pub allergies: Option<AllergyOptions>,
+    /// `includeMedication`.
+    pub medication: Option<MedicationOptions>,
+}
+
+/// The parts of `includeAllergies`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllergyOptions {
+    /// `includeResolvedAllergies`: also return ended allergies, contained in the
+    /// "Ended allergies" List.
+    pub include_resolved_allergies: bool,
+}
+
+/// The parts of `includeMedication`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MedicationOptions {
+    /// `includePrescriptionIssues`: also return each issue as a `MedicationRequest` with
+    /// `intent = order`. Absent in the request means true.
+    pub include_prescription_issues: bool,
+}
+
+impl Default for MedicationOptions {
+    fn default() -> Self {
+        MedicationOptions { include_prescription_issues: true }
+    }
+}
+
+impl StructuredOptions {
+    /// Every area this crate maps, with every part switched on.
+    pub fn everything() -> Self {
+        StructuredOptions {
+            allergies: Some(AllergyOptions { include_resolved_allergies: true }),
+            medication: Some(MedicationOptions { include_prescription_issues: true }),
+        }
+    }
+}
+
+/// Builds the `$gpc.getstructuredrecord` response Bundle for `record`.
+///
+/// `practice` is the registered practice (the record's holder) and `clinicians` the
+/// people the record may refer to; a clinician the record names but `clinicians` lacks
+/// is left out of the references rather than pointing at a missing resource.
+///
+/// The Bundle always holds the Patient, the practice Organization and, when known, the
+/// usual GP's Practitioner and PractitionerRole, then one primary List per requested area
+/// followed by that area's resources.
+pub fn structured_bundle(
+    record: &GpRecord,
+    practice: &Practice,
+    clinicians: &[Clinician],
+    options: &StructuredOptions,
+) -> Value {
+    let mut cx = Context::new(record, practice, clinicians);
+
+    // Clinical areas first, so that the Practitioners they reference are known; the
+    // Bundle still lists the demographic resources first.
+    let mut clinical = Vec::new();
+    if let Some(allergy_options) = &options.allergies {
+        clinical.extend(allergies::area(&mut cx, record, allergy_options));
+    }
+    if let Some(medication_options) = &options.medication {
+        clinical.extend(medications::area(&mut cx, record, medication_options));
+    }
+
+    let mut resources = demographics::resources(&mut cx, record);
+    resources.extend(clinical);
+
+    json!({
+        "resourceType": "Bundle",
+        "meta": { "profile": [urls::BUNDLE_PROFILE] },
+        "type": "collection",
+        "entry": resources.into_iter().map(|resource| json!({ "resource": resource })).collect::<Vec<_>>(),
+    })
+}
+
+/// A SNOMED CT `CodeableConcept` with one coding.
+fn snomed_concept(code: impl std::fmt::Display, display: &str) -> Value {
+    json!({ "coding": [{ "system": urls::SNOMED, "code": code.to_string(), "display": display }] })
+}
+
+/// `meta` for the resources GP Connect requires a version on (Patient, Organization,
+/// Practitioner). openmig keeps no resource versions, so every resource is version 1.
+fn versioned_meta(profile: &str) -> Value {
+    json!({ "versionId": "1", "profile": [profile] })
+}
+
+/// `meta` carrying only the profile.
+fn profile_meta(profile: &str) -> Value {
+    json!({ "profile": [profile] })
+}
+
+/// A FHIR `date`/`dateTime` text for a whole day.
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A FHIR `date`/`dateTime` text at the precision recorded: `YYYY`, `YYYY-MM` or
+/// `YYYY-MM-DD`. A partial date is never widened to an invented day.
+fn partial(date: openmig_domain::PartialDate) -> String {
+    date.to_string()
+}

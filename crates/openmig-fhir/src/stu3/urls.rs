@@ -1,0 +1,110 @@
+//! The URLs and codes GP Connect STU3 fixes, each with where it comes from.
+//!
+//! "gpconnect.md" is `shared/design/gpconnect.md`, the project's summary of the standard.
+//! Constants it does not give verbatim say so.
+
+/// SNOMED CT (dm+d codes are carried under it too in GP Connect STU3).
+pub const SNOMED: &str = "http://snomed.info/sct";
+/// UCUM, for the supply duration in days.
+pub const UCUM: &str = "http://unitsofmeasure.org";
+
+/// gpconnect.md §1: the response Bundle profile.
+pub const BUNDLE_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/GPConnect-StructuredRecord-Bundle-1";
+
+/// gpconnect.md §3 "Profiles": all under `https://fhir.nhs.uk/STU3/StructureDefinition/`.
+pub const PATIENT_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Patient-1";
+/// gpconnect.md §3 "Profiles".
+pub const ORGANIZATION_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Organization-1";
+/// gpconnect.md §3 "Profiles".
+pub const PRACTITIONER_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Practitioner-1";
+/// gpconnect.md §3 "Profiles".
+pub const PRACTITIONER_ROLE_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-PractitionerRole-1";
+/// gpconnect.md §3 "Profiles".
+pub const ALLERGY_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-AllergyIntolerance-1";
+/// gpconnect.md §3 "Profiles".
+pub const MEDICATION_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Medication-1";
+/// gpconnect.md §3 "Profiles".
+pub const MEDICATION_STATEMENT_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationStatement-1";
+/// gpconnect.md §3 "Profiles".
+pub const MEDICATION_REQUEST_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1";
+
+/// gpconnect.md §1 (`patientNHSNumber`).
+pub const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
+/// gpconnect.md §2 (`requesting_organization`).
+pub const ODS_ORGANIZATION_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
+/// gpconnect.md §2 (`requesting_practitioner`).
+pub const SDS_USER_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-user-id";
+
+/// gpconnect.md §3 "List element rules": the `clinicalSetting` extension, valued with
+/// SNOMED [`GENERAL_PRACTICE_SERVICE`].
+pub const CLINICAL_SETTING_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ClinicalSetting-1";
+/// gpconnect.md §3: SNOMED 1060971000000108 "General practice service".
+pub const GENERAL_PRACTICE_SERVICE: (&str, &str) = ("1060971000000108", "General practice service");
+/// gpconnect.md §3 "List warning codes".
+pub const LIST_WARNING_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1";
+/// gpconnect.md §3: "something was left out for confidentiality / patient preference /
+/// exclusion set".
+pub const CONFIDENTIAL_ITEMS: &str = "confidential-items";
+/// The note text that goes with `confidential-items`. gpconnect.md does not quote it;
+/// taken from the GP Connect spec page "Returning data in lists"
+/// (`accessrecord_structured_development_lists_for_message_structure.md`, warning table).
+pub const CONFIDENTIAL_ITEMS_NOTE: &str = "Items excluded due to confidentiality and/or patient preferences.";
+/// gpconnect.md §3: `emptyReason.code = no-content-recorded`.
+pub const NO_CONTENT_RECORDED: &str = "no-content-recorded";
+/// The code system of `no-content-recorded`. Not in gpconnect.md (unverified): taken from
+/// secondary summaries of GP Connect List examples.
+pub const LIST_EMPTY_REASON_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-ListEmptyReasonCode-1";
+/// gpconnect.md §3: `note.text = "Information not available"` on an empty List.
+pub const INFORMATION_NOT_AVAILABLE: &str = "Information not available";
+
+/// gpconnect.md §3 primary List codes and titles.
+pub const ALLERGIES_LIST: (&str, &str) = ("886921000000105", "Allergies and adverse reactions");
+/// gpconnect.md §3 primary List codes and titles.
+pub const ENDED_ALLERGIES_LIST: (&str, &str) = ("1103671000000101", "Ended allergies");
+/// gpconnect.md §3 primary List codes and titles.
+pub const MEDICATIONS_LIST: (&str, &str) = ("933361000000108", "Medications and medical devices");
+
+/// The `allergyEnd` extension. gpconnect.md §3 names it only as "`allergyEnd` extension
+/// {endDate, endReason}"; the URL is the one in GP Connect's published examples.
+pub const ALLERGY_END_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-AllergyIntoleranceEnd-1";
+/// Sub-extension names of `allergyEnd`. gpconnect.md says `endReason`, but the GP Connect
+/// spec's own example and NHS England's GP2GP translator use `reasonEnded`; openmig
+/// follows the spec example. (Unverified against the StructureDefinition itself.)
+pub const ALLERGY_END_DATE: &str = "endDate";
+/// See [`ALLERGY_END_DATE`].
+pub const ALLERGY_END_REASON: &str = "reasonEnded";
+
+/// gpconnect.md §3 "Key extensions": MedicationStatement last issue date (URL prefix as
+/// for every GPC extension there).
+pub const LAST_ISSUE_DATE_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatementLastIssueDate-1";
+/// gpconnect.md §3 "Key extensions": prescribing agency (mandatory on MedicationStatement).
+pub const PRESCRIBING_AGENCY_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescribingAgency-1";
+/// gpconnect.md §3: CodeSystem `https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescribingAgency-1`.
+pub const PRESCRIBING_AGENCY_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescribingAgency-1";
+/// gpconnect.md §3: "`prescribed-at-gp-practice` 'Prescribed at GP practice'".
+pub const PRESCRIBED_AT_GP_PRACTICE: (&str, &str) = ("prescribed-at-gp-practice", "Prescribed at GP practice");
+/// gpconnect.md §3 marks this code "(unverified)"; the GP Connect medication guidance
+/// page lists it with the display "Prescribed by another organisation".
+pub const PRESCRIBED_BY_ANOTHER_ORGANISATION: (&str, &str) =
+    ("prescribed-by-another-organisation", "Prescribed by another organisation");
+/// gpconnect.md §3: `prescriptionType` extension.
+pub const PRESCRIPTION_TYPE_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-PrescriptionType-1";
+/// gpconnect.md §3: codes `acute`, `delayed-prescribing`, `repeat`, `repeat-dispensing`.
+pub const PRESCRIPTION_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1";
+/// gpconnect.md §3: `repeatInformation` with `numberOfRepeatPrescriptionsAllowed`,
+/// `numberOfRepeatPrescriptionsIssued`, `authorisationExpiryDate`.
+pub const REPEAT_INFORMATION_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1";
+/// gpconnect.md §3: `statusReason` for stopped plans. Its sub-extension names
+/// (`statusChangeDate`, `statusReason`) are marked "(unverified)" there.
+pub const STATUS_REASON_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1";

@@ -1,0 +1,27 @@
+//! Whole-Bundle snapshots of the fixture records. Review a changed snapshot as you would
+//! a change to the wire format, because it is one.
+
+mod common;
+
+use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
+use openmig_fhir::StructuredOptions;
+
+fn snapshot(name: &str, value: &serde_json::Value) {
+    // Sorted keys whatever serde_json's map order is in this build.
+    insta::with_settings!({ sort_maps => true }, {
+        insta::assert_json_snapshot!(name, value);
+    });
+}
+
+#[test]
+fn the_example_record_with_everything_included() {
+    snapshot("example_record_everything", &common::bundle(&example_record(), &StructuredOptions::everything()));
+}
+
+#[test]
+fn the_no_known_allergies_record_with_everything_included() {
+    snapshot(
+        "no_known_allergies_everything",
+        &common::bundle(&example_record_with_no_known_allergies(), &StructuredOptions::everything()),
+    );
+}
