@@ -18,7 +18,14 @@
 //! The structure is guarded instead by a maintained third-party validator
 //! (`fhir.resources`, run by `tests/validate_stu3.py` in the test suite) and by insta
 //! snapshots of whole Bundles.
+//!
+//! Mapped so far (see [`stu3`]): allergies, medication, problems (with linked items),
+//! immunisations, referrals and uncategorised observations. Not yet: consultations,
+//! investigations, diary entries and the secondary Lists.
 
 pub mod stu3;
 
-pub use stu3::{AllergyOptions, MedicationOptions, StructuredOptions, structured_bundle};
+pub use stu3::{
+    AllergyOptions, ImmunisationOptions, MedicationOptions, ProblemOptions, ReferralOptions, StructuredOptions,
+    UncategorisedOptions, structured_bundle,
+};

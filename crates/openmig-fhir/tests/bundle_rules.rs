@@ -5,14 +5,20 @@ mod common;
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use common::{
-    ALLERGIES, CONFIDENTIAL_NOTE, ENDED_ALLERGIES, MEDICATIONS, bundle, key, list, of_type, options, references,
-    resources, warnings,
+    ALLERGIES, CONFIDENTIAL_NOTE, ENDED_ALLERGIES, IMMUNISATIONS, MEDICATIONS, PROBLEMS, REFERRALS, UNCATEGORISED,
+    bundle, key, list, list_items, of_type, options, references, related, resources, warnings,
 };
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies, ids};
-use openmig_domain::record::{AllergyStatus, Product};
-use openmig_domain::{EntryId, GpRecord, SnomedCode};
-use openmig_fhir::StructuredOptions;
+use openmig_domain::record::{
+    AllergyStatus, ObservationCategory, ObservationValue, ProblemStatus, Product, ReferenceRange, ReferralPriority,
+    Significance,
+};
+use openmig_domain::{EntryId, GpRecord, PartialDate, SnomedCode};
+use openmig_fhir::{
+    ImmunisationOptions, MedicationOptions, ProblemOptions, ReferralOptions, StructuredOptions, UncategorisedOptions,
+};
 use serde_json::Value;
 
 /// The example record with apixaban and the resolved penicillin label marked
@@ -36,16 +42,56 @@ fn record_with_withheld_entries() -> GpRecord {
     record
 }
 
+/// The example record with one withheld entry in each of the problems, immunisations,
+/// referrals and uncategorised areas: asthma and the flu vaccination confidential, the
+/// ex-smoker observation and the referral coded in the sensitive exclusion set.
+fn record_with_withheld_entries_in_every_area() -> GpRecord {
+    let mut record = example_record();
+    let sensitive = SnomedCode::new(278977008).unwrap();
+    record.problems.iter_mut().filter(|p| p.meta.id == ids::ASTHMA).for_each(|p| p.meta.confidential = true);
+    for immunisation in &mut record.immunisations {
+        if immunisation.meta.id == ids::FLU_VACCINATION {
+            immunisation.meta.confidential = true;
+        }
+    }
+    record.observations.iter_mut().filter(|o| o.meta.id == ids::EX_SMOKER).for_each(|o| o.code.code = sensitive);
+    record.referrals[0].code.code = sensitive;
+    record
+}
+
+fn only_problems(filters: Vec<(Option<ProblemStatus>, Option<Significance>)>) -> StructuredOptions {
+    StructuredOptions { problems: Some(ProblemOptions { filters }), ..Default::default() }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
 fn every_bundle() -> Vec<(&'static str, Value)> {
     let mut out = Vec::new();
     for (name, record) in [
         ("example", example_record()),
         ("nka", example_record_with_no_known_allergies()),
         ("withheld", record_with_withheld_entries()),
+        ("withheld-every-area", record_with_withheld_entries_in_every_area()),
     ] {
         for (resolved, issues) in [(true, true), (false, false), (true, false), (false, true)] {
             out.push((name, bundle(&record, &options(resolved, issues))));
         }
+        out.push((name, bundle(&record, &StructuredOptions::everything())));
+        out.push((name, bundle(&record, &only_problems(Vec::new()))));
+        let without_issues = StructuredOptions {
+            medication: Some(MedicationOptions { include_prescription_issues: false }),
+            ..StructuredOptions::everything()
+        };
+        out.push((name, bundle(&record, &without_issues)));
+        let filtered = StructuredOptions {
+            immunisations: Some(ImmunisationOptions { include_not_given: false }),
+            referrals: Some(ReferralOptions { period: Some((day(2020, 1, 1), day(2020, 12, 31))) }),
+            uncategorised: Some(UncategorisedOptions { period: Some((day(1990, 1, 1), day(2000, 1, 1))) }),
+            ..only_problems(vec![(Some(ProblemStatus::Active), None)])
+        };
+        out.push((name, bundle(&record, &filtered)));
     }
     out
 }
@@ -243,7 +289,8 @@ fn no_known_allergies_is_not_sent_over_a_withheld_active_allergy() {
 
 #[test]
 fn an_area_not_asked_for_has_no_list_and_no_resources() {
-    let only_allergies = StructuredOptions { medication: None, ..StructuredOptions::everything() };
+    // Problems would pull the medicine linked to AF back in; see the linked-item tests.
+    let only_allergies = StructuredOptions { medication: None, ..options(true, true) };
     let bundle = bundle(&example_record(), &only_allergies);
     assert!(list(&bundle, MEDICATIONS).is_none());
     assert!(of_type(&bundle, "MedicationStatement").is_empty() && of_type(&bundle, "Medication").is_empty());
@@ -273,4 +320,256 @@ fn a_deceased_patient_carries_the_date_of_death() {
     record.patient.deceased = chrono::NaiveDate::from_ymd_opt(2026, 11, 1);
     let bundle = bundle(&record, &StructuredOptions::default());
     assert_eq!(of_type(&bundle, "Patient")[0]["deceasedDateTime"], "2026-11-01");
+}
+
+#[test]
+fn problems_carry_significance_status_and_partial_dates_and_refer_to_their_linked_items() {
+    let bundle = bundle(&example_record(), &StructuredOptions::everything());
+    let conditions = of_type(&bundle, "Condition");
+    assert_eq!(conditions.len(), 2);
+    let af = conditions.iter().find(|c| c["id"] == "condition-9434765919-7").unwrap();
+    assert_eq!(
+        af["meta"]["profile"][0],
+        "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1"
+    );
+    assert_eq!(af["clinicalStatus"], "active");
+    assert_eq!(af["extension"][0]["valueCode"], "major");
+    assert_eq!(af["onsetDateTime"], "2023-02");
+    assert_eq!(
+        related(af),
+        ["MedicationStatement/medication-statement-9434765919-1", "Observation/observation-9434765919-13"]
+    );
+    let asthma = conditions.iter().find(|c| c["id"] == "condition-9434765919-8").unwrap();
+    assert_eq!(asthma["clinicalStatus"], "inactive");
+    assert_eq!(asthma["extension"][0]["valueCode"], "minor");
+    assert_eq!((asthma["onsetDateTime"].as_str(), asthma["abatementDateTime"].as_str()), (Some("1962"), Some("1990")));
+    assert!(related(asthma).is_empty());
+    assert_eq!(
+        list_items(list(&bundle, PROBLEMS).unwrap()),
+        ["Condition/condition-9434765919-7", "Condition/condition-9434765919-8"]
+    );
+}
+
+#[test]
+fn linked_items_are_pulled_in_when_their_area_was_not_asked_for_and_kept_out_of_other_lists() {
+    let bundle = bundle(&example_record(), &only_problems(Vec::new()));
+    assert_eq!(of_type(&bundle, "List").len(), 1, "only the Problems List");
+    let statements = of_type(&bundle, "MedicationStatement");
+    assert_eq!(statements.len(), 1);
+    assert_eq!(statements[0]["id"], "medication-statement-9434765919-1");
+    assert_eq!(of_type(&bundle, "Medication").len(), 1);
+    let requests = of_type(&bundle, "MedicationRequest");
+    assert_eq!(requests.iter().filter(|r| r["intent"] == "plan").count(), 1);
+    assert_eq!(requests.iter().filter(|r| r["intent"] == "order").count(), 5, "issues: absent means true");
+    let observations = of_type(&bundle, "Observation");
+    assert_eq!(observations.len(), 1);
+    assert_eq!(observations[0]["id"], "observation-9434765919-13");
+    assert!(of_type(&bundle, "Immunization").is_empty() && of_type(&bundle, "ReferralRequest").is_empty());
+
+    // Asked for with issues off, apixaban comes from the medication area, without issues.
+    let with_medication = StructuredOptions {
+        medication: Some(MedicationOptions { include_prescription_issues: false }),
+        ..only_problems(Vec::new())
+    };
+    let second = common::bundle(&example_record(), &with_medication);
+    assert!(of_type(&second, "MedicationRequest").iter().all(|r| r["intent"] == "plan"));
+    assert_eq!(of_type(&second, "MedicationStatement").len(), 4);
+}
+
+#[test]
+fn an_item_filtered_out_of_its_own_area_is_still_pulled_in_by_its_problem_but_not_listed() {
+    let options = StructuredOptions {
+        uncategorised: Some(UncategorisedOptions { period: Some((day(2024, 1, 1), day(2024, 12, 31))) }),
+        ..only_problems(Vec::new())
+    };
+    let bundle = bundle(&example_record(), &options);
+    assert!(list_items(list(&bundle, UNCATEGORISED).unwrap()).is_empty());
+    assert_eq!(of_type(&bundle, "Observation").len(), 1, "the blood pressure linked to AF");
+}
+
+#[test]
+fn a_withheld_linked_item_is_neither_referenced_nor_pulled_in_and_the_problems_list_warns() {
+    let bundle = bundle(&record_with_withheld_entries(), &only_problems(Vec::new()));
+    assert!(!bundle.to_string().contains("Apixaban"));
+    assert!(of_type(&bundle, "MedicationStatement").is_empty() && of_type(&bundle, "MedicationRequest").is_empty());
+    let af = of_type(&bundle, "Condition").into_iter().find(|c| c["id"] == "condition-9434765919-7").unwrap();
+    assert_eq!(related(af), ["Observation/observation-9434765919-13"]);
+    let problems = list(&bundle, PROBLEMS).unwrap();
+    assert_eq!(warnings(problems), ["confidential-items"]);
+    assert_eq!(list_items(problems).len(), 2);
+}
+
+#[test]
+fn withheld_entries_of_the_new_areas_are_absent_and_their_lists_warn() {
+    let bundle = bundle(&record_with_withheld_entries_in_every_area(), &StructuredOptions::everything());
+    let text = bundle.to_string();
+    for hidden in ["Asthma", "195967001", "FLU26-0415", "Ex-smoker", "Diabetes clinic", "278977008"] {
+        assert!(!text.contains(hidden), "{hidden} leaked");
+    }
+    for code in [PROBLEMS, IMMUNISATIONS, REFERRALS, UNCATEGORISED] {
+        let found = list(&bundle, code).unwrap();
+        assert_eq!(warnings(found), ["confidential-items"], "{code}");
+        assert!(found["note"][0]["text"].as_str().unwrap().contains(CONFIDENTIAL_NOTE));
+    }
+    let referrals = list(&bundle, REFERRALS).unwrap();
+    assert_eq!(referrals["emptyReason"]["coding"][0]["code"], "no-content-recorded");
+    assert_eq!(list_items(list(&bundle, PROBLEMS).unwrap()), ["Condition/condition-9434765919-7"]);
+    assert_eq!(list_items(list(&bundle, IMMUNISATIONS).unwrap()), ["Immunization/immunization-9434765919-16"]);
+    assert_eq!(list_items(list(&bundle, UNCATEGORISED).unwrap()), ["Observation/observation-9434765919-13"]);
+}
+
+#[test]
+fn problem_filters_match_any_status_and_significance_pair_and_withheld_problems_filtered_out_do_not_warn() {
+    let ids_of = |filters| {
+        let bundle = bundle(&example_record(), &only_problems(filters));
+        list_items(list(&bundle, PROBLEMS).unwrap())
+    };
+    let af = "Condition/condition-9434765919-7";
+    let asthma = "Condition/condition-9434765919-8";
+    assert_eq!(ids_of(vec![]), [af, asthma]);
+    assert_eq!(ids_of(vec![(Some(ProblemStatus::Active), None)]), [af]);
+    assert_eq!(ids_of(vec![(None, Some(Significance::Minor))]), [asthma]);
+    assert_eq!(ids_of(vec![(Some(ProblemStatus::Active), Some(Significance::Minor))]), Vec::<String>::new());
+    assert_eq!(
+        ids_of(vec![(Some(ProblemStatus::Active), Some(Significance::Major)), (Some(ProblemStatus::Inactive), None)]),
+        [af, asthma]
+    );
+
+    let record = record_with_withheld_entries_in_every_area();
+    let active = bundle(&record, &only_problems(vec![(Some(ProblemStatus::Active), None)]));
+    assert!(warnings(list(&active, PROBLEMS).unwrap()).is_empty(), "the withheld asthma was not asked for");
+    let inactive = bundle(&record, &only_problems(vec![(Some(ProblemStatus::Inactive), None)]));
+    let problems = list(&inactive, PROBLEMS).unwrap();
+    assert_eq!(warnings(problems), ["confidential-items"]);
+    assert!(problems.get("entry").is_none());
+    // The filtered-out AF problem pulls in nothing.
+    assert!(of_type(&inactive, "MedicationStatement").is_empty() && of_type(&inactive, "Observation").is_empty());
+}
+
+#[test]
+fn immunisations_not_given_appear_only_when_asked_for() {
+    let only = |include_not_given| StructuredOptions {
+        immunisations: Some(ImmunisationOptions { include_not_given }),
+        ..Default::default()
+    };
+    let given_only = bundle(&example_record(), &only(false));
+    let immunizations = of_type(&given_only, "Immunization");
+    assert_eq!(immunizations.len(), 1);
+    assert!(immunizations.iter().all(|i| i["notGiven"] == false));
+    assert!(!given_only.to_string().contains("Patient declined"));
+    assert_eq!(list_items(list(&given_only, IMMUNISATIONS).unwrap()), ["Immunization/immunization-9434765919-15"]);
+
+    let with = bundle(&example_record(), &only(true));
+    let declined = of_type(&with, "Immunization").into_iter().find(|i| i["notGiven"] == true).unwrap();
+    assert_eq!(declined["explanation"]["reasonNotGiven"][0]["text"], "Patient declined");
+    assert_eq!(declined["vaccineCode"]["coding"][0]["code"], "12866006", "no product: the procedure code");
+    assert_eq!(list_items(list(&with, IMMUNISATIONS).unwrap()).len(), 2);
+
+    // A withheld not-given immunisation warns only when not-given ones were asked for.
+    let mut record = example_record();
+    record.immunisations.iter_mut().filter(|i| i.meta.id == ids::PNEUMOCOCCAL_DECLINED).for_each(|i| {
+        i.meta.confidential = true;
+    });
+    assert!(warnings(list(&bundle(&record, &only(false)), IMMUNISATIONS).unwrap()).is_empty());
+    assert_eq!(warnings(list(&bundle(&record, &only(true)), IMMUNISATIONS).unwrap()), ["confidential-items"]);
+}
+
+#[test]
+fn an_immunisation_codes_the_product_when_recorded_and_keeps_a_partial_date() {
+    let mut record = example_record();
+    record.immunisations[0].date = PartialDate::YearMonth(2026, 10);
+    let bundle = bundle(&record, &StructuredOptions::everything());
+    let flu = of_type(&bundle, "Immunization").into_iter().find(|i| i["id"] == "immunization-9434765919-15").unwrap();
+    assert_eq!(flu["vaccineCode"]["coding"][0]["code"], "11278411000001109");
+    assert_eq!(flu["date"], "2026-10");
+    assert_eq!(flu["lotNumber"], "FLU26-0415");
+    assert_eq!(flu["notGiven"], false);
+}
+
+#[test]
+fn the_referral_period_is_inclusive_on_authored_on() {
+    let count = |period: Option<(NaiveDate, NaiveDate)>| {
+        let options = StructuredOptions { referrals: Some(ReferralOptions { period }), ..Default::default() };
+        let bundle = bundle(&example_record(), &options);
+        assert_eq!(of_type(&bundle, "ReferralRequest").len(), list_items(list(&bundle, REFERRALS).unwrap()).len());
+        of_type(&bundle, "ReferralRequest").len()
+    };
+    // The diabetes referral was made on 2026-06-10.
+    assert_eq!(count(None), 1);
+    assert_eq!(count(Some((day(2026, 6, 10), day(2026, 6, 10)))), 1);
+    assert_eq!(count(Some((day(2026, 1, 1), day(2026, 6, 10)))), 1);
+    assert_eq!(count(Some((day(2026, 6, 10), day(2026, 11, 25)))), 1);
+    assert_eq!(count(Some((day(2026, 1, 1), day(2026, 6, 9)))), 0);
+    assert_eq!(count(Some((day(2026, 6, 11), day(2026, 11, 25)))), 0);
+}
+
+#[test]
+fn a_referral_maps_priority_type_reason_and_recipient() {
+    let mut record = example_record();
+    record.referrals[0].priority = ReferralPriority::TwoWeekWait;
+    let bundle = bundle(&record, &StructuredOptions::everything());
+    let referral = of_type(&bundle, "ReferralRequest")[0];
+    assert_eq!(referral["priority"], "asap");
+    assert_eq!(referral["intent"], "order");
+    assert_eq!(referral["authoredOn"], "2026-06-10");
+    assert_eq!(referral["type"]["coding"][0]["code"], "809391000000101");
+    assert_eq!(referral["recipient"][0]["display"], "Diabetes clinic, Royal Victoria Infirmary");
+    assert!(referral["recipient"][0].get("reference").is_none());
+    assert!(referral["reasonCode"][0]["text"].as_str().unwrap().starts_with("Raised HbA1c"));
+}
+
+#[test]
+fn uncategorised_data_leaves_out_laboratory_results_and_carries_components_and_partial_dates() {
+    let bundle = bundle(&example_record(), &StructuredOptions::everything());
+    let observations = of_type(&bundle, "Observation");
+    assert_eq!(observations.len(), 2, "blood pressure and ex-smoker; not the eGFR");
+    assert!(!bundle.to_string().contains("1011481000000105"));
+    let bp = observations.iter().find(|o| o["id"] == "observation-9434765919-13").unwrap();
+    assert_eq!(bp["component"].as_array().unwrap().len(), 2);
+    assert_eq!(bp["component"][0]["valueQuantity"]["system"], "http://unitsofmeasure.org");
+    assert_eq!(bp["component"][0]["valueQuantity"]["code"], "mm[Hg]");
+    assert_eq!(bp["category"][0]["coding"][0]["code"], "vital-signs");
+    let smoker = observations.iter().find(|o| o["id"] == "observation-9434765919-14").unwrap();
+    assert_eq!(smoker["effectiveDateTime"], "1995");
+    assert!(smoker.get("valueQuantity").is_none() && smoker.get("component").is_none());
+}
+
+#[test]
+fn a_vital_sign_quantity_carries_ucum_and_its_reference_range() {
+    let mut record = example_record();
+    let mut weight = record.observations[1].clone();
+    weight.meta.id = EntryId(200);
+    weight.category = ObservationCategory::VitalSigns;
+    weight.value = ObservationValue::Quantity { value: 72.5, unit: "kg".into() };
+    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: Some(90.0) });
+    record.observations.push(weight);
+    let bundle = bundle(&record, &StructuredOptions::everything());
+    let weight = of_type(&bundle, "Observation").into_iter().find(|o| o["id"] == "observation-9434765919-200").unwrap();
+    assert_eq!(weight["valueQuantity"]["value"], 72.5);
+    assert_eq!(weight["valueQuantity"]["system"], "http://unitsofmeasure.org");
+    assert_eq!(weight["referenceRange"][0]["low"]["value"], 50.0);
+    assert_eq!(weight["referenceRange"][0]["high"]["code"], "kg");
+}
+
+#[test]
+fn the_uncategorised_period_is_inclusive_and_treats_partial_dates_as_their_interval() {
+    let listed = |start, end| {
+        let options = StructuredOptions {
+            uncategorised: Some(UncategorisedOptions { period: Some((start, end)) }),
+            ..Default::default()
+        };
+        let bundle = bundle(&example_record(), &options);
+        list_items(list(&bundle, UNCATEGORISED).unwrap())
+    };
+    let bp = "Observation/observation-9434765919-13";
+    let smoker = "Observation/observation-9434765919-14";
+    // Blood pressure on 2023-02-10: both boundary days count.
+    assert_eq!(listed(day(2023, 2, 10), day(2023, 2, 10)), [bp]);
+    assert_eq!(listed(day(2023, 2, 11), day(2026, 11, 25)), Vec::<String>::new());
+    assert_eq!(listed(day(2020, 1, 1), day(2023, 2, 9)), Vec::<String>::new());
+    // Ex-smoker recorded as "1995": any period touching 1995 returns it.
+    assert_eq!(listed(day(1995, 12, 31), day(2000, 1, 1)), [smoker]);
+    assert_eq!(listed(day(1990, 1, 1), day(1995, 1, 1)), [smoker]);
+    assert_eq!(listed(day(1996, 1, 1), day(2000, 1, 1)), Vec::<String>::new());
+    assert_eq!(listed(day(1990, 1, 1), day(2026, 11, 25)), [bp, smoker]);
 }

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{bundle, options, resources};
-use openmig_domain::GpRecord;
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
-use openmig_fhir::StructuredOptions;
+use openmig_domain::record::{ObservationValue, ProblemStatus, ReferenceRange};
+use openmig_domain::{EntryId, GpRecord, PartialDate};
+use openmig_fhir::{ProblemOptions, StructuredOptions};
 use serde_json::Value;
 
 fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
@@ -26,12 +27,30 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     let mut withheld = example_record();
     withheld.medications[0].meta.confidential = true;
     let nothing = GpRecord::new(example_record().patient);
+    // A withheld entry in every new area, a quantity with a reference range, partial
+    // dates on a problem end and an immunisation.
+    let mut varied = example_record();
+    varied.problems[1].meta.confidential = true;
+    varied.immunisations[1].meta.confidential = true;
+    varied.referrals[0].meta.confidential = true;
+    varied.immunisations[0].date = PartialDate::Year(2026);
+    let mut weight = varied.observations[1].clone();
+    weight.meta.id = EntryId(200);
+    weight.value = ObservationValue::Quantity { value: 72.5, unit: "kg".into() };
+    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: None });
+    varied.observations.push(weight);
+    let problems_only = StructuredOptions {
+        problems: Some(ProblemOptions { filters: vec![(Some(ProblemStatus::Active), None)] }),
+        ..Default::default()
+    };
     let cases = [
         ("example-everything", bundle(&example_record(), &StructuredOptions::everything())),
         ("example-no-issues", bundle(&example_record(), &options(false, false))),
         ("nka", bundle(&example_record_with_no_known_allergies(), &StructuredOptions::everything())),
         ("withheld", bundle(&withheld, &StructuredOptions::everything())),
         ("nothing-recorded", bundle(&nothing, &StructuredOptions::everything())),
+        ("varied", bundle(&varied, &StructuredOptions::everything())),
+        ("problems-only", bundle(&example_record(), &problems_only)),
     ];
 
     let dir = tempfile::tempdir().unwrap();
@@ -44,9 +63,19 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     }
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_stu3.py");
-    let output = Command::new("python3").arg(&script).args(&files).output().unwrap_or_else(|error| {
-        panic!("cannot run python3 ({error}); install Python 3 and run ./scripts/test, which installs fhir.resources")
-    });
+    // Every resource type openmig emits must have been validated at least once.
+    let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
+                    MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation";
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(format!("--expect={expected}"))
+        .args(&files)
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "cannot run python3 ({error}); install Python 3 and run ./scripts/test, which installs fhir.resources"
+            )
+        });
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {

@@ -20,23 +20,37 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &Medication
     let mut list = ListBuilder::new(urls::MEDICATIONS_LIST);
     let mut resources = Vec::new();
     for medication in &record.medications {
-        if is_withheld(&medication.meta, [medication.product.code]) {
+        if withheld(medication) {
             list.withheld();
             continue;
         }
-        let statement = medication_statement(cx, medication);
-        list.item(format!("MedicationStatement/{}", statement["id"].as_str().expect("id")));
-        resources.push(medication_resource(cx, medication));
-        resources.push(statement);
-        resources.push(plan(cx, medication));
-        if options.include_prescription_issues {
-            for (index, issue) in medication.issues.iter().enumerate() {
-                resources.push(order(cx, medication, index + 1, issue));
-            }
-        }
+        list.item(reference(cx, medication));
+        resources.extend(resources_for(cx, medication, options.include_prescription_issues));
     }
     let mut out = vec![list.build(cx)];
     out.extend(resources);
+    out
+}
+
+/// True when the medicine must not leave the practice.
+pub(crate) fn withheld(medication: &Medication) -> bool {
+    is_withheld(&medication.meta, [medication.product.code])
+}
+
+/// `MedicationStatement/…`: how Lists and linked items refer to a medicine.
+pub(crate) fn reference(cx: &Context<'_>, medication: &Medication) -> String {
+    format!("MedicationStatement/{}", ids::entry("medication-statement", cx.nhs, medication.meta.id))
+}
+
+/// Every resource of one medicine: Medication, MedicationStatement, the plan and, when
+/// `include_issues`, one order per issue. The caller has checked [`withheld`].
+pub(crate) fn resources_for(cx: &mut Context<'_>, medication: &Medication, include_issues: bool) -> Vec<Value> {
+    let mut out = vec![medication_resource(cx, medication), medication_statement(cx, medication), plan(cx, medication)];
+    if include_issues {
+        for (index, issue) in medication.issues.iter().enumerate() {
+            out.push(order(cx, medication, index + 1, issue));
+        }
+    }
     out
 }
 

@@ -2,9 +2,25 @@
 //! `$gpc.getstructuredrecord`, built from a domain record.
 //!
 //! [`structured_bundle`] maps a [`GpRecord`] to a `collection` Bundle conforming (as far
-//! as the fields openmig fills) to `GPConnect-StructuredRecord-Bundle-1`. Only the
-//! allergies and medication areas are mapped so far; the other include parameters are
-//! the next slices. Date filters (`medicationSearchFromDate`) are not applied here yet.
+//! as the fields openmig fills) to `GPConnect-StructuredRecord-Bundle-1`.
+//!
+//! Mapped areas, one module each, every one with its primary List:
+//! - allergies (`AllergyIntolerance`, ended ones contained in "Ended allergies");
+//! - medication (`Medication`, `MedicationStatement`, `MedicationRequest` plan/order);
+//! - problems (`Condition` ProblemHeader with significance and `relatedClinicalContent`,
+//!   status/significance filters, linked items pulled into the Bundle);
+//! - immunisations (`Immunization`, not-given ones only on request);
+//! - referrals (`ReferralRequest`, `referralSearchPeriod` on `authoredOn`);
+//! - uncategorised data (`Observation` for vital signs and social history, with the
+//!   search period).
+//!
+//! Not mapped yet: consultations (`Encounter` and the consultation structure Lists),
+//! investigations (`DiagnosticReport`, laboratory `Observation`s, `ProcedureRequest`,
+//! `Specimen`), diary entries, immunisation consent status Observations
+//! (`includeStatus`), the secondary Lists of linked items (e.g. problems' related
+//! medications), the `data-in-transit`/`data-awaiting-filing` warnings and the
+//! `medicationSearchFromDate` filter. Request validation (forbidden combinations, dates
+//! not in the future) is the caller's.
 //!
 //! Source of every URL and code: `shared/design/gpconnect.md` (§1 and §3); where that
 //! document is silent or unsure, the constant in [`urls`] says so.
@@ -18,11 +34,19 @@ mod allergies;
 mod context;
 mod demographics;
 pub mod ids;
+mod immunisations;
 mod lists;
 mod medications;
+mod problems;
+mod referrals;
+mod uncategorised;
 pub mod urls;
 mod withholding;
 
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use openmig_domain::record::{ProblemStatus, Significance};
 use openmig_domain::{Clinician, GpRecord, Practice};
 use serde_json::{Value, json};
 
@@ -39,6 +63,46 @@ pub struct StructuredOptions {
     pub allergies: Option<AllergyOptions>,
     /// `includeMedication`.
     pub medication: Option<MedicationOptions>,
+    /// `includeProblems` (all its repetitions).
+    pub problems: Option<ProblemOptions>,
+    /// `includeImmunisations`.
+    pub immunisations: Option<ImmunisationOptions>,
+    /// `includeReferrals`.
+    pub referrals: Option<ReferralOptions>,
+    /// `includeUncategorisedData`.
+    pub uncategorised: Option<UncategorisedOptions>,
+}
+
+/// The parts of every `includeProblems` repetition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemOptions {
+    /// One `(filterStatus, filterSignificance)` pair per repetition, either part
+    /// optional. A problem is returned when it matches any pair; empty means every
+    /// problem.
+    pub filters: Vec<(Option<ProblemStatus>, Option<Significance>)>,
+}
+
+/// The parts of `includeImmunisations`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImmunisationOptions {
+    /// `includeNotGiven`: also return immunisations not given (`notGiven = true`).
+    /// Absent in the request means false.
+    pub include_not_given: bool,
+}
+
+/// The parts of `includeReferrals`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferralOptions {
+    /// `referralSearchPeriod` as `(start, end)`, both inclusive, on `authoredOn`.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The parts of `includeUncategorisedData`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UncategorisedOptions {
+    /// `uncategorisedDataSearchPeriod` as `(start, end)`, both inclusive; a partial date
+    /// matches when any day it could mean is inside.
+    pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// The parts of `includeAllergies`.
@@ -64,11 +128,15 @@ impl Default for MedicationOptions {
 }
 
 impl StructuredOptions {
-    /// Every area this crate maps, with every part switched on.
+    /// Every area this crate maps, with every part switched on and no filter.
     pub fn everything() -> Self {
         StructuredOptions {
             allergies: Some(AllergyOptions { include_resolved_allergies: true }),
             medication: Some(MedicationOptions { include_prescription_issues: true }),
+            problems: Some(ProblemOptions::default()),
+            immunisations: Some(ImmunisationOptions { include_not_given: true }),
+            referrals: Some(ReferralOptions::default()),
+            uncategorised: Some(UncategorisedOptions::default()),
         }
     }
 }
@@ -81,7 +149,9 @@ impl StructuredOptions {
 ///
 /// The Bundle always holds the Patient, the practice Organization and, when known, the
 /// usual GP's Practitioner and PractitionerRole, then one primary List per requested area
-/// followed by that area's resources.
+/// followed by that area's resources, in the order allergies, medication, immunisations,
+/// referrals, uncategorised, problems (problems last, followed by the linked items no
+/// other area returned).
 pub fn structured_bundle(
     record: &GpRecord,
     practice: &Practice,
@@ -98,6 +168,23 @@ pub fn structured_bundle(
     }
     if let Some(medication_options) = &options.medication {
         clinical.extend(medications::area(&mut cx, record, medication_options));
+    }
+    if let Some(immunisation_options) = &options.immunisations {
+        clinical.extend(immunisations::area(&mut cx, record, immunisation_options));
+    }
+    if let Some(referral_options) = &options.referrals {
+        clinical.extend(referrals::area(&mut cx, record, referral_options));
+    }
+    if let Some(uncategorised_options) = &options.uncategorised {
+        clinical.extend(uncategorised::area(&mut cx, record, uncategorised_options));
+    }
+    // Problems last: they pull in linked items the other areas did not return.
+    if let Some(problem_options) = &options.problems {
+        let present: HashSet<String> = clinical
+            .iter()
+            .filter_map(|r| Some(format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?)))
+            .collect();
+        clinical.extend(problems::area(&mut cx, record, problem_options, options, &present));
     }
 
     let mut resources = demographics::resources(&mut cx, record);

@@ -108,3 +108,40 @@ pub const REPEAT_INFORMATION_EXTENSION: &str =
 /// (`statusChangeDate`, `statusReason`) are marked "(unverified)" there.
 pub const STATUS_REASON_EXTENSION: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationStatusReason-1";
+
+/// gpconnect.md §3 "Profiles": problems.
+pub const CONDITION_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ProblemHeader-Condition-1";
+/// gpconnect.md §3 "Profiles".
+pub const IMMUNIZATION_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Immunization-1";
+/// gpconnect.md §3 "Profiles".
+pub const REFERRAL_REQUEST_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-ReferralRequest-1";
+/// gpconnect.md §3 "Profiles": "uncategorised, narrative, test group/result, …".
+pub const OBSERVATION_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Observation-1";
+
+/// gpconnect.md §3 primary List codes and titles.
+pub const PROBLEMS_LIST: (&str, &str) = ("717711000000103", "Problems");
+/// gpconnect.md §3 primary List codes and titles.
+pub const IMMUNISATIONS_LIST: (&str, &str) = ("1102181000000102", "Immunisations");
+/// gpconnect.md §3 primary List codes and titles.
+pub const REFERRALS_LIST: (&str, &str) = ("792931000000107", "Outbound referral");
+/// gpconnect.md §3 gives the title as `Uncategorised data (preferred term "Miscellaneous
+/// record")`; openmig uses the SNOMED preferred term as title and display.
+pub const UNCATEGORISED_LIST: (&str, &str) = ("826501000000100", "Miscellaneous record");
+
+/// gpconnect.md §3 "Key extensions" (Problems), given there in full; valued with
+/// `valueCode` `major`/`minor`.
+pub const PROBLEM_SIGNIFICANCE_EXTENSION: &str =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-ProblemSignificance-1";
+/// gpconnect.md §3 writes it as `...Extension-CareConnect-RelatedClinicalContent-1` right
+/// after the fhir.hl7.org.uk significance URL; the same prefix is used by NHS England's
+/// GP2GP adaptor and in published GP Connect example Conditions (`valueReference`).
+pub const RELATED_CLINICAL_CONTENT_EXTENSION: &str =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1";
+/// FHIR STU3 `Condition.category` code system (code `problem-list-item`). Not in
+/// gpconnect.md: base STU3 value set.
+pub const CONDITION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/condition-category";
+/// FHIR STU3 `Observation.category` code system (`vital-signs`, `social-history`). Not in
+/// gpconnect.md: base STU3 value set.
+pub const OBSERVATION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/observation-category";

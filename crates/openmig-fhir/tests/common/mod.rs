@@ -18,6 +18,7 @@ pub fn options(include_resolved_allergies: bool, include_prescription_issues: bo
     StructuredOptions {
         allergies: Some(AllergyOptions { include_resolved_allergies }),
         medication: Some(MedicationOptions { include_prescription_issues }),
+        ..Default::default()
     }
 }
 
@@ -66,6 +67,33 @@ pub fn key(resource: &Value) -> String {
 pub const ALLERGIES: &str = "886921000000105";
 pub const ENDED_ALLERGIES: &str = "1103671000000101";
 pub const MEDICATIONS: &str = "933361000000108";
+pub const PROBLEMS: &str = "717711000000103";
+pub const IMMUNISATIONS: &str = "1102181000000102";
+pub const REFERRALS: &str = "792931000000107";
+pub const UNCATEGORISED: &str = "826501000000100";
+pub const RELATED_URL: &str =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1";
+
+/// The references of a List's entries.
+pub fn list_items(list: &Value) -> Vec<String> {
+    list["entry"]
+        .as_array()
+        .map(|entries| entries.iter().map(|e| e["item"]["reference"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The `relatedClinicalContent` references of a Condition.
+pub fn related(condition: &Value) -> Vec<String> {
+    condition["extension"]
+        .as_array()
+        .map(|exts| {
+            exts.iter()
+                .filter(|e| e["url"] == RELATED_URL)
+                .map(|e| e["valueReference"]["reference"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 pub const WARNING_URL: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1";
 pub const CONFIDENTIAL_NOTE: &str = "Items excluded due to confidentiality and/or patient preferences.";
