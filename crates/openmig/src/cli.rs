@@ -41,6 +41,19 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the benchmark suite and write a JSON result file.
     Bench(BenchArgs),
+    /// Serve each practice's GP Connect structured record endpoint over HTTP.
+    Serve(ServeArgs),
+}
+
+/// `openmig serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The store: a SQLite file path or sqlite:FILE (opened read-only).
+    #[arg(long, default_value = "openmig.db")]
+    pub database: String,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
 }
 
 /// `openmig generate`.

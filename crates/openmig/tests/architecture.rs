@@ -32,7 +32,18 @@ fn crate_dependencies_flow_one_way() {
         ("openmig-fhir", &["openmig-domain"]),
         ("openmig-store", &["openmig-domain"]),
         ("openmig-store-sqlite", &["openmig-domain", "openmig-store"]),
-        ("openmig", &["openmig-domain", "openmig-generator", "openmig-store", "openmig-store-sqlite"]),
+        ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-store"]),
+        (
+            "openmig",
+            &[
+                "openmig-domain",
+                "openmig-fhir",
+                "openmig-generator",
+                "openmig-provider",
+                "openmig-store",
+                "openmig-store-sqlite",
+            ],
+        ),
     ];
     for (name, deps) in &edges {
         let allowed_deps: BTreeSet<String> = allowed

@@ -9,6 +9,7 @@ mod medicines;
 mod overdue;
 mod patients;
 mod record;
+mod serve;
 
 use crate::cli::{Cli, Command};
 
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

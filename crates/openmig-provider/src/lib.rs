@@ -1,0 +1,178 @@
+//! A practice's GP Connect provider endpoint: what a GP system serves for Access Record
+//! Structured (FHIR STU3), over an openmig [`Store`].
+//!
+//! Routes (api.md, "Practice provider"), under `/{ODS}/STU3/1/gpconnect/structured/fhir`:
+//! `GET /metadata` (a CapabilityStatement) and `POST /Patient/$gpc.getstructuredrecord`.
+//! A request passes, in order: the method (405), the practice (404 / 403), the Spine
+//! headers ([`headers`]), the bearer JWT ([`jwt`]), the media types (415 / 406), the
+//! `Parameters` body ([`parameters`]), the patient (404 / 403), and is answered with
+//! `openmig_fhir::structured_bundle`.
+//!
+//! This crate owns the HTTP boundary only: it decides nothing about the record's content
+//! (that is `openmig-fhir`) and keeps no state besides the store. It must never log an NHS
+//! number or clinical content, and never panic on input.
+
+pub mod capability;
+pub mod error;
+pub mod headers;
+pub mod jwt;
+pub mod parameters;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use openmig_domain::{GpRecord, NhsNumber, OdsCode};
+use openmig_store::{PracticeEntry, Store};
+use serde_json::Value;
+
+use crate::error::{FHIR_JSON, ProviderError, SpineCode};
+use crate::parameters::StructuredRequest;
+
+/// The operation's name as it appears in the path.
+pub const GET_STRUCTURED_RECORD: &str = "$gpc.getstructuredrecord";
+
+/// The server clock, injected so token expiry and date checks are testable.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The path of a practice's FHIR base, e.g. `/A81001/STU3/1/gpconnect/structured/fhir`.
+pub fn base_path(ods: &OdsCode) -> String {
+    format!("/{ods}/STU3/1/gpconnect/structured/fhir")
+}
+
+#[derive(Clone)]
+struct AppState {
+    store: Arc<dyn Store>,
+    clock: Clock,
+}
+
+/// The provider's routes over `store`, judging time by `clock`.
+pub fn router(store: Arc<dyn Store>, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Router {
+    let state = AppState { store, clock: Arc::new(clock) };
+    Router::new()
+        .route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata))
+        .route(
+            "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
+            post(get_structured_record).fallback(wrong_method),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            // An error here means no signal handler could be installed; then the server
+            // runs until the process is stopped.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+}
+
+async fn metadata(State(state): State<AppState>, Path(ods): Path<String>) -> Result<Response, ProviderError> {
+    let entry = practice(&state, &ods).await?;
+    Ok(fhir_json(StatusCode::OK, &capability::capability_statement(&entry.practice)))
+}
+
+async fn get_structured_record(
+    State(state): State<AppState>,
+    Path((ods, operation)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ProviderError> {
+    if operation != GET_STRUCTURED_RECORD {
+        return Err(not_found_error());
+    }
+    let entry = practice(&state, &ods).await?;
+    if !entry.practice.sharing_enabled {
+        // gpconnect.md §5: GP Connect switched off at the practice → 403 ACCESS_DENIED.
+        return Err(ProviderError::new(SpineCode::AccessDenied, "GP Connect is not enabled at this practice."));
+    }
+    headers::check_ssp(&headers, &entry.practice.asid)?;
+    let now = (state.clock)();
+    let audience = format!("/{}/STU3/1/gpconnect/structured", entry.practice.ods_code);
+    jwt::check_bearer(&headers, &audience, now)?;
+    headers::check_content_type(&headers)?;
+    headers::check_accept(&headers)?;
+    let body = body.map_err(|_| ProviderError::bad_request("The request body could not be read."))?;
+    let request = StructuredRequest::parse(&body, now.date_naive())?;
+    let options = request.options()?;
+
+    let record = patient_record(&state, request.nhs_number, &entry.practice.ods_code).await?;
+    let mut bundle = openmig_fhir::structured_bundle(&record, &entry.practice, &entry.clinicians, &options);
+    if !request.unrecognised.is_empty()
+        && let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut)
+    {
+        let outcome = error::unrecognised_parameters_outcome(&request.unrecognised);
+        entries.push(serde_json::json!({ "resource": outcome }));
+    }
+    Ok(fhir_json(StatusCode::OK, &bundle))
+}
+
+async fn wrong_method() -> ProviderError {
+    ProviderError::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The operation $gpc.getstructuredrecord must be invoked with POST.",
+    )
+}
+
+async fn not_found() -> ProviderError {
+    not_found_error()
+}
+
+fn not_found_error() -> ProviderError {
+    ProviderError::http(StatusCode::NOT_FOUND, "No such endpoint on this provider.")
+}
+
+/// The practice named in the path, or 404 `ORGANISATION_NOT_FOUND`.
+async fn practice(state: &AppState, ods: &str) -> Result<PracticeEntry, ProviderError> {
+    let missing =
+        || ProviderError::new(SpineCode::OrganisationNotFound, "No practice with this ODS code is served here.");
+    let ods = OdsCode::parse(ods).map_err(|_| missing())?;
+    let store = Arc::clone(&state.store);
+    let found = tokio::task::spawn_blocking(move || store.practice(&ods)).await.map_err(|_| internal())?;
+    found.map_err(|_| internal())?.ok_or_else(missing)
+}
+
+/// The patient's record when this practice may disclose it.
+///
+/// gpconnect.md §5: unknown, deceased, inactive (deregistered), S-flagged (restricted)
+/// and not registered here all give the same 404 `PATIENT_NOT_FOUND`, so the consumer
+/// cannot tell them apart; only then does dissent give 403 `NO_PATIENT_CONSENT`.
+async fn patient_record(state: &AppState, nhs_number: NhsNumber, ods: &OdsCode) -> Result<GpRecord, ProviderError> {
+    let store = Arc::clone(&state.store);
+    let found = tokio::task::spawn_blocking(move || store.record(nhs_number)).await.map_err(|_| internal())?;
+    let not_found = || ProviderError::new(SpineCode::PatientNotFound, "No patient with this NHS number is available.");
+    let record = found.map_err(|_| internal())?.ok_or_else(not_found)?;
+    let patient = &record.patient;
+    if !patient.is_active() || patient.deceased.is_some() || patient.restricted || patient.registration.practice != *ods
+    {
+        return Err(not_found());
+    }
+    if record.has_dissented() {
+        return Err(ProviderError::new(SpineCode::NoPatientConsent, "The patient has dissented from record sharing."));
+    }
+    Ok(record)
+}
+
+fn internal() -> ProviderError {
+    ProviderError::new(SpineCode::InternalServerError, "The record store could not be read.")
+}
+
+/// A 200 FHIR JSON response; GP Connect responses are never cached (gpconnect.md §1).
+fn fhir_json(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,149 @@
+//! The Spine headers and the bearer JWT, one test per scenario.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+
+#[tokio::test]
+async fn missing_trace_id_is_400() {
+    assert_error(&post_with_header("Ssp-TraceID", None).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn trace_id_that_is_not_a_uuid_is_400() {
+    assert_error(&post_with_header("Ssp-TraceID", Some("trace-1")).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn missing_from_is_400() {
+    assert_error(&post_with_header("Ssp-From", None).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn missing_to_is_400() {
+    assert_error(&post_with_header("Ssp-To", None).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn to_another_asid_is_400() {
+    assert_error(&post_with_header("Ssp-To", Some("999999999999")).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn missing_interaction_id_is_400() {
+    assert_error(&post_with_header("Ssp-InteractionID", None).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn wrong_interaction_id_is_400() {
+    let other = "urn:nhs:names:services:gpconnect:fhir:rest:read:metadata-1";
+    assert_error(&post_with_header("Ssp-InteractionID", Some(other)).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn valid_token_is_accepted() {
+    assert_eq!(post_with_claims(&claims()).await.status, 200);
+}
+
+#[tokio::test]
+async fn missing_token_is_400() {
+    assert_error(&post_with_header("Authorization", None).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn token_that_is_not_base64_is_400() {
+    assert_error(&post_with_header("Authorization", Some("Bearer !!!.???.")).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn expired_token_is_400() {
+    let mut claims = claims();
+    let iat = now().timestamp() - 400;
+    claims["iat"] = iat.into();
+    claims["exp"] = (iat + 300).into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn token_checked_against_the_injected_clock_not_the_real_one() {
+    // The fixed test clock is not the machine clock: a token valid now for the real clock
+    // is judged by the injected one.
+    let mut claims = claims();
+    let iat = Utc::now().timestamp() + 100_000;
+    claims["iat"] = iat.into();
+    claims["exp"] = (iat + 300).into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn exp_not_iat_plus_300_is_400() {
+    let mut claims = claims();
+    claims["exp"] = (claims["iat"].as_i64().unwrap() + 600).into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn iat_slightly_in_the_future_is_accepted() {
+    let mut claims = claims();
+    let iat = now().timestamp() + 30;
+    claims["iat"] = iat.into();
+    claims["exp"] = (iat + 300).into();
+    assert_eq!(post_with_claims(&claims).await.status, 200);
+}
+
+#[tokio::test]
+async fn wrong_audience_is_400() {
+    let mut claims = claims();
+    claims["aud"] = "https://provider.example/Z90002/STU3/1/gpconnect/structured".into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn wrong_scope_is_400() {
+    let mut claims = claims();
+    claims["requested_scope"] = "patient/*.write".into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn wrong_reason_is_400() {
+    let mut claims = claims();
+    claims["reason_for_request"] = "secondaryuses".into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn sub_not_the_practitioner_id_is_400() {
+    let mut claims = claims();
+    claims["sub"] = "2".into();
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn missing_iss_is_400() {
+    let mut claims = claims();
+    claims.as_object_mut().unwrap().remove("iss");
+    assert_error(&post_with_claims(&claims).await, 400, "BAD_REQUEST");
+}
+
+#[tokio::test]
+async fn device_claim_of_wrong_resource_type_is_422() {
+    let mut claims = claims();
+    claims["requesting_device"]["resourceType"] = "Patient".into();
+    assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
+}
+
+#[tokio::test]
+async fn malformed_device_claim_is_422() {
+    let mut claims = claims();
+    claims["requesting_device"].as_object_mut().unwrap().remove("model");
+    assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
+}
+
+#[tokio::test]
+async fn practitioner_claim_of_wrong_resource_type_is_422() {
+    let mut claims = claims();
+    claims["requesting_practitioner"]["resourceType"] = "Device".into();
+    assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
+}
