@@ -20,12 +20,12 @@
 //! snapshots of whole Bundles.
 //!
 //! Mapped so far (see [`stu3`]): allergies, medication, problems (with linked items),
-//! immunisations, referrals and uncategorised observations. Not yet: consultations,
-//! investigations, diary entries and the secondary Lists.
+//! immunisations, referrals, uncategorised observations and investigations (laboratory
+//! results). Not yet: consultations, diary entries and the secondary Lists.
 
 pub mod stu3;
 
 pub use stu3::{
-    AllergyOptions, ImmunisationOptions, MedicationOptions, ProblemOptions, ReferralOptions, StructuredOptions,
-    UncategorisedOptions, structured_bundle,
+    AllergyOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions, ReferralOptions,
+    StructuredOptions, UncategorisedOptions, structured_bundle,
 };

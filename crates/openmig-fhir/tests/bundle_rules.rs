@@ -81,7 +81,7 @@ fn every_bundle() -> Vec<(&'static str, Value)> {
         out.push((name, bundle(&record, &StructuredOptions::everything())));
         out.push((name, bundle(&record, &only_problems(Vec::new()))));
         let without_issues = StructuredOptions {
-            medication: Some(MedicationOptions { include_prescription_issues: false }),
+            medication: Some(MedicationOptions { include_prescription_issues: false, search_from: None }),
             ..StructuredOptions::everything()
         };
         out.push((name, bundle(&record, &without_issues)));
@@ -132,7 +132,7 @@ fn the_same_record_always_gives_the_same_bundle() {
 }
 
 #[test]
-fn patient_organization_and_practitioners_carry_a_version_and_a_profile_and_lists_carry_neither() {
+fn patient_organization_and_practitioners_carry_a_version_and_a_profile_and_lists_only_a_profile() {
     let bundle = bundle(&example_record(), &StructuredOptions::everything());
     for kind in ["Patient", "Organization", "Practitioner"] {
         let found = of_type(&bundle, kind);
@@ -143,7 +143,8 @@ fn patient_organization_and_practitioners_carry_a_version_and_a_profile_and_list
         }
     }
     for list in of_type(&bundle, "List") {
-        assert!(list.get("id").is_none() && list.get("meta").is_none(), "{list}");
+        assert!(list.get("id").is_none(), "{list}");
+        assert_eq!(list["meta"], serde_json::json!({ "profile": [openmig_fhir::stu3::urls::LIST_PROFILE] }), "{list}");
         assert_eq!((list["status"].as_str(), list["mode"].as_str()), (Some("current"), Some("snapshot")));
     }
     assert_eq!(of_type(&bundle, "PractitionerRole").len(), 1);
@@ -368,7 +369,7 @@ fn linked_items_are_pulled_in_when_their_area_was_not_asked_for_and_kept_out_of_
 
     // Asked for with issues off, apixaban comes from the medication area, without issues.
     let with_medication = StructuredOptions {
-        medication: Some(MedicationOptions { include_prescription_issues: false }),
+        medication: Some(MedicationOptions { include_prescription_issues: false, search_from: None }),
         ..only_problems(Vec::new())
     };
     let second = common::bundle(&example_record(), &with_medication);
@@ -520,7 +521,9 @@ fn a_referral_maps_priority_type_reason_and_recipient() {
 
 #[test]
 fn uncategorised_data_leaves_out_laboratory_results_and_carries_components_and_partial_dates() {
-    let bundle = bundle(&example_record(), &StructuredOptions::everything());
+    // Without investigations, which return the eGFR (see tests/investigations.rs).
+    let bundle =
+        bundle(&example_record(), &StructuredOptions { investigations: None, ..StructuredOptions::everything() });
     let observations = of_type(&bundle, "Observation");
     assert_eq!(observations.len(), 2, "blood pressure and ex-smoker; not the eGFR");
     assert!(!bundle.to_string().contains("1011481000000105"));

@@ -39,6 +39,23 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     weight.value = ObservationValue::Quantity { value: 72.5, unit: "kg".into() };
     weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: None });
     varied.observations.push(weight);
+    // Laboratory results: two on one day (one above its range), one with a partial date,
+    // one withheld.
+    let egfr = example_record().observations[0].clone();
+    for (id, effective, value, confidential) in [
+        (201, PartialDate::YearMonth(2025, 3), 4.0, false),
+        (202, PartialDate::Day(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()), 9.1, false),
+        (203, PartialDate::Day(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()), 4.4, false),
+        (204, PartialDate::Year(2024), 4.4, true),
+    ] {
+        let mut result = egfr.clone();
+        result.meta.id = EntryId(id);
+        result.meta.confidential = confidential;
+        result.effective = effective;
+        result.value = ObservationValue::Quantity { value, unit: "mmol/L".into() };
+        result.reference_range = Some(ReferenceRange { low: Some(3.5), high: Some(5.3) });
+        varied.observations.push(result);
+    }
     let problems_only = StructuredOptions {
         problems: Some(ProblemOptions { filters: vec![(Some(ProblemStatus::Active), None)] }),
         ..Default::default()
@@ -65,7 +82,8 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_stu3.py");
     // Every resource type openmig emits must have been validated at least once.
     let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
-                    MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation";
+                    MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation,\
+                    DiagnosticReport";
     let output = Command::new("python3")
         .arg(&script)
         .arg(format!("--expect={expected}"))

@@ -21,7 +21,7 @@ pub fn capability_statement(practice: &Practice) -> Value {
         "status": "active",
         "date": "2026-11-25",
         "publisher": practice.name,
-        "description": "openmig GP Connect Access Record Structured provider. Supported: patientNHSNumber, includeAllergies (includeResolvedAllergies), includeMedication (includePrescriptionIssues), includeProblems (filterStatus, filterSignificance), includeImmunisations (includeNotGiven), includeReferrals (referralSearchPeriod), includeUncategorisedData (uncategorisedDataSearchPeriod). includeConsultations, includeInvestigations, includeDiaryEntries and medicationSearchFromDate answer 501 NOT_IMPLEMENTED.",
+        "description": "openmig GP Connect Access Record Structured provider. Supported: patientNHSNumber, includeAllergies (includeResolvedAllergies), includeMedication (includePrescriptionIssues, medicationSearchFromDate), includeProblems (filterStatus, filterSignificance), includeImmunisations (includeNotGiven), includeReferrals (referralSearchPeriod), includeUncategorisedData (uncategorisedDataSearchPeriod), includeInvestigations (investigationSearchPeriod, on DiagnosticReport.issued). includeConsultations and includeDiaryEntries answer 501 NOT_IMPLEMENTED.",
         "kind": "instance",
         "software": { "name": "openmig", "version": env!("CARGO_PKG_VERSION") },
         "fhirVersion": "3.0.1",
@@ -41,6 +41,7 @@ pub fn capability_statement(practice: &Practice) -> Value {
             { "reference": urls::IMMUNIZATION_PROFILE },
             { "reference": urls::REFERRAL_REQUEST_PROFILE },
             { "reference": urls::OBSERVATION_PROFILE },
+            { "reference": urls::DIAGNOSTIC_REPORT_PROFILE },
             { "reference": OPERATION_OUTCOME_PROFILE },
         ],
         "rest": [{

@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use openmig_domain::NhsNumber;
 use openmig_domain::record::{ProblemStatus, Significance};
 use openmig_fhir::{
-    AllergyOptions, ImmunisationOptions, MedicationOptions, ProblemOptions, ReferralOptions, StructuredOptions,
-    UncategorisedOptions,
+    AllergyOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions, ReferralOptions,
+    StructuredOptions, UncategorisedOptions,
 };
 use serde_json::{Map, Value};
 
@@ -273,7 +273,6 @@ impl StructuredRequest {
     pub fn options(&self) -> Result<StructuredOptions, ProviderError> {
         let unsupported = [
             ("includeConsultations", self.consultations.is_some()),
-            ("includeInvestigations", self.investigations.is_some()),
             ("includeDiaryEntries", self.diary_entries.is_some()),
         ];
         if let Some((name, _)) = unsupported.iter().find(|(_, requested)| *requested) {
@@ -282,18 +281,10 @@ impl StructuredRequest {
                 format!("{name} is not supported by this provider yet."),
             ));
         }
-        let medication = match self.medication {
-            // `openmig_fhir::structured_bundle` applies no date filter yet, so answering
-            // would return medicines outside the asked window: refuse until it does.
-            Some(MedicationRequestParts { search_from: Some(_), .. }) => {
-                return Err(ProviderError::new(
-                    SpineCode::NotImplemented,
-                    "includeMedication.medicationSearchFromDate is not supported by this provider yet.",
-                ));
-            }
-            Some(parts) => Some(MedicationOptions { include_prescription_issues: parts.include_prescription_issues }),
-            None => None,
-        };
+        let medication = self.medication.map(|parts| MedicationOptions {
+            include_prescription_issues: parts.include_prescription_issues,
+            search_from: parts.search_from,
+        });
         let problems = (!self.problems.is_empty()).then(|| ProblemOptions {
             filters: self
                 .problems
@@ -316,6 +307,9 @@ impl StructuredRequest {
             immunisations,
             referrals: self.referrals.map(|period| ReferralOptions { period: period.map(Period::bounds) }),
             uncategorised: self.uncategorised.map(|period| UncategorisedOptions { period: period.map(Period::bounds) }),
+            investigations: self
+                .investigations
+                .map(|period| InvestigationOptions { period: period.map(Period::bounds) }),
         })
     }
 }

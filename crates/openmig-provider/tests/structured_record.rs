@@ -163,8 +163,30 @@ async fn future_medication_search_date_is_422() {
 }
 
 #[tokio::test]
-async fn valid_medication_search_date_is_501_until_filters_exist() {
-    assert_error(&post(&example(vec![medication_from("2024-05-01")])).await, 501, "NOT_IMPLEMENTED");
+async fn valid_medication_search_date_returns_only_medicines_active_on_or_after_it() {
+    // The example record: apixaban (ongoing repeat), amoxicillin (acute ended 2024-03-10),
+    // naproxen (repeat stopped 2023-02-10) and methotrexate (prescribed elsewhere).
+    let medicines = |answer: &Answer| {
+        let mut references: Vec<String> = resources(&answer.body, "MedicationStatement")
+            .iter()
+            .map(|s| s["medicationReference"]["reference"].as_str().unwrap().to_owned())
+            .collect();
+        references.sort();
+        references
+    };
+    let answer = post(&example(vec![medication_from("2024-05-01")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(resources(&answer.body, "OperationOutcome").is_empty());
+    let returned = medicines(&answer);
+    assert_eq!(returned.len(), 2, "{returned:?}");
+    assert!(returned.iter().all(|r| r.ends_with("-1") || r.ends_with("-4")), "{returned:?}");
+    // Issues of a returned medicine are all kept, including those before the date.
+    assert!(resources(&answer.body, "MedicationRequest").iter().any(|r| r["intent"] == "order"));
+
+    // On the amoxicillin course's last day it is still returned.
+    let answer = post(&example(vec![medication_from("2024-03-10")])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(medicines(&answer).len(), 3);
 }
 
 #[tokio::test]
@@ -184,9 +206,38 @@ async fn consultation_period_and_most_recent_together_is_422_invalid_resource() 
 
 #[tokio::test]
 async fn unsupported_area_is_501_naming_it() {
-    let answer = post(&example(vec![allergies(true), json!({ "name": "includeInvestigations" })])).await;
+    let answer = post(&example(vec![allergies(true), json!({ "name": "includeDiaryEntries" })])).await;
     assert_error(&answer, 501, "NOT_IMPLEMENTED");
-    assert!(answer.body["issue"][0]["diagnostics"].as_str().unwrap().contains("includeInvestigations"));
+    assert!(answer.body["issue"][0]["diagnostics"].as_str().unwrap().contains("includeDiaryEntries"));
+}
+
+fn investigations(period: serde_json::Value) -> serde_json::Value {
+    json!({ "name": "includeInvestigations", "part": [{ "name": "investigationSearchPeriod", "valuePeriod": period }] })
+}
+
+#[tokio::test]
+async fn investigations_return_a_report_per_date_filtered_on_issued() {
+    // The example record's one laboratory result (eGFR, taken 2026-10-28, recorded
+    // 2026-10-29, below its range).
+    let answer = post(&example(vec![json!({ "name": "includeInvestigations" })])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let reports = resources(&answer.body, "DiagnosticReport");
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0]["issued"], "2026-10-29T00:00:00+00:00");
+    let observations = resources(&answer.body, "Observation");
+    assert_eq!(observations.len(), 1);
+    assert_eq!(observations[0]["interpretation"]["coding"][0]["code"], "L");
+    let list = resources(&answer.body, "List");
+    assert!(list.iter().any(|l| l["code"]["coding"][0]["code"] == "887191000000108"));
+
+    // The period is inclusive on issued: the recorded day is in, the day after is out.
+    let answer = post(&example(vec![investigations(json!({ "start": "2026-10-29" }))])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(resources(&answer.body, "DiagnosticReport").len(), 1);
+    let answer = post(&example(vec![investigations(json!({ "start": "2026-10-30" }))])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(resources(&answer.body, "DiagnosticReport").is_empty());
+    assert!(resources(&answer.body, "Observation").is_empty());
 }
 
 #[tokio::test]

@@ -54,7 +54,9 @@ impl ListBuilder {
             extension.push(json!({ "url": urls::LIST_WARNING_EXTENSION, "valueCode": urls::CONFIDENTIAL_ITEMS }));
             notes.push(urls::CONFIDENTIAL_ITEMS_NOTE);
         }
-        let mut list = json!({ "resourceType": "List" });
+        // GP Connect forbids `id`, `meta.versionId` and `meta.lastUpdated` on Lists, but
+        // every resource carries its profile.
+        let mut list = json!({ "resourceType": "List", "meta": { "profile": [urls::LIST_PROFILE] } });
         if !self.contained.is_empty() {
             list["contained"] = json!(self.contained);
         }

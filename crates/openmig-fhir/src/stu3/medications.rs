@@ -5,7 +5,27 @@
 //! Medicines prescribed elsewhere are always returned (no date filter applies to them)
 //! with the prescribing-agency code `prescribed-by-another-organisation`; they have no
 //! issues, so never an order. The List's entries are the MedicationStatements.
+//!
+//! `medicationSearchFromDate` (gpconnect.md §1, "Clinical filtering semantics"): a
+//! medicine is returned when it is active on the date or on any later day, i.e. when
+//! the last day of its active interval is on or after the date ([`active_on_or_after`]):
+//! - the interval runs from the effective start to the effective end, both inclusive;
+//!   the end is the completion date or the day it was discontinued;
+//! - with no end, an acute is active only on its start date, a repeat (and repeat
+//!   dispensing) is ongoing. gpconnect.md says an unknown type counts as a repeat; the
+//!   record's prescription type is never unknown, so that case cannot arise here;
+//! - a partial date stands for its whole interval ("2019" is 2019-01-01 to
+//!   2019-12-31), so an end (or an acute's start) known only to the month or year
+//!   keeps the medicine in for any date up to the last day it could mean;
+//! - medicines prescribed elsewhere are always returned.
+//!
+//! Issues: gpconnect.md says nothing about filtering issues by the date, so a returned
+//! medicine comes with all its issues (when issues are asked for), including those
+//! dated before the search date; the plan's counts and the last issue date are not
+//! changed by the filter either. A medicine filtered out by the date is not counted as
+//! withheld (the filter is applied first), just as in the uncategorised area.
 
+use chrono::NaiveDate;
 use openmig_domain::GpRecord;
 use openmig_domain::record::{Issue, Medication, MedicationStatus, PrescriptionSource, PrescriptionType};
 use serde_json::{Value, json};
@@ -20,6 +40,11 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &Medication
     let mut list = ListBuilder::new(urls::MEDICATIONS_LIST);
     let mut resources = Vec::new();
     for medication in &record.medications {
+        if let Some(from) = options.search_from
+            && !active_on_or_after(medication, from)
+        {
+            continue;
+        }
         if withheld(medication) {
             list.withheld();
             continue;
@@ -30,6 +55,21 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &Medication
     let mut out = vec![list.build(cx)];
     out.extend(resources);
     out
+}
+
+/// True when the medicine is returned for `medicationSearchFromDate = from` (rule in
+/// the module documentation).
+pub(crate) fn active_on_or_after(medication: &Medication, from: NaiveDate) -> bool {
+    if medication.is_prescribed_elsewhere() {
+        return true;
+    }
+    let last_active_day = match &medication.status {
+        MedicationStatus::Completed { on } => Some(on.latest()),
+        MedicationStatus::Discontinued { on, .. } => Some(*on),
+        MedicationStatus::Active if medication.prescription_type.is_repeat() => None,
+        MedicationStatus::Active => Some(medication.started.latest()),
+    };
+    last_active_day.is_none_or(|last| last >= from)
 }
 
 /// True when the medicine must not leave the practice.

@@ -6,20 +6,22 @@
 //!
 //! Mapped areas, one module each, every one with its primary List:
 //! - allergies (`AllergyIntolerance`, ended ones contained in "Ended allergies");
-//! - medication (`Medication`, `MedicationStatement`, `MedicationRequest` plan/order);
+//! - medication (`Medication`, `MedicationStatement`, `MedicationRequest` plan/order),
+//!   with the `medicationSearchFromDate` filter;
 //! - problems (`Condition` ProblemHeader with significance and `relatedClinicalContent`,
 //!   status/significance filters, linked items pulled into the Bundle);
 //! - immunisations (`Immunization`, not-given ones only on request);
 //! - referrals (`ReferralRequest`, `referralSearchPeriod` on `authoredOn`);
 //! - uncategorised data (`Observation` for vital signs and social history, with the
-//!   search period).
+//!   search period);
+//! - investigations (`DiagnosticReport` per date of laboratory results, each result an
+//!   `Observation`, with the search period on `issued`).
 //!
 //! Not mapped yet: consultations (`Encounter` and the consultation structure Lists),
-//! investigations (`DiagnosticReport`, laboratory `Observation`s, `ProcedureRequest`,
-//! `Specimen`), diary entries, immunisation consent status Observations
+//! investigation `ProcedureRequest`s, `Specimen`s and test groups, diary entries, immunisation consent status Observations
 //! (`includeStatus`), the secondary Lists of linked items (e.g. problems' related
-//! medications), the `data-in-transit`/`data-awaiting-filing` warnings and the
-//! `medicationSearchFromDate` filter. Request validation (forbidden combinations, dates
+//! medications) and the `data-in-transit`/`data-awaiting-filing` warnings. Request
+//! validation (forbidden combinations, dates
 //! not in the future) is the caller's.
 //!
 //! Source of every URL and code: `shared/design/gpconnect.md` (§1 and §3); where that
@@ -35,6 +37,7 @@ mod context;
 mod demographics;
 pub mod ids;
 mod immunisations;
+mod investigations;
 mod lists;
 mod medications;
 mod problems;
@@ -71,6 +74,8 @@ pub struct StructuredOptions {
     pub referrals: Option<ReferralOptions>,
     /// `includeUncategorisedData`.
     pub uncategorised: Option<UncategorisedOptions>,
+    /// `includeInvestigations`.
+    pub investigations: Option<InvestigationOptions>,
 }
 
 /// The parts of every `includeProblems` repetition.
@@ -105,6 +110,14 @@ pub struct UncategorisedOptions {
     pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
+/// The parts of `includeInvestigations`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InvestigationOptions {
+    /// `investigationSearchPeriod` as `(start, end)`, both inclusive, on
+    /// `DiagnosticReport.issued`.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+}
+
 /// The parts of `includeAllergies`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AllergyOptions {
@@ -119,11 +132,14 @@ pub struct MedicationOptions {
     /// `includePrescriptionIssues`: also return each issue as a `MedicationRequest` with
     /// `intent = order`. Absent in the request means true.
     pub include_prescription_issues: bool,
+    /// `medicationSearchFromDate`: return only medicines active on or after this day
+    /// (rule in the medication module); `None` returns every medicine.
+    pub search_from: Option<NaiveDate>,
 }
 
 impl Default for MedicationOptions {
     fn default() -> Self {
-        MedicationOptions { include_prescription_issues: true }
+        MedicationOptions { include_prescription_issues: true, search_from: None }
     }
 }
 
@@ -132,11 +148,12 @@ impl StructuredOptions {
     pub fn everything() -> Self {
         StructuredOptions {
             allergies: Some(AllergyOptions { include_resolved_allergies: true }),
-            medication: Some(MedicationOptions { include_prescription_issues: true }),
+            medication: Some(MedicationOptions::default()),
             problems: Some(ProblemOptions::default()),
             immunisations: Some(ImmunisationOptions { include_not_given: true }),
             referrals: Some(ReferralOptions::default()),
             uncategorised: Some(UncategorisedOptions::default()),
+            investigations: Some(InvestigationOptions::default()),
         }
     }
 }
@@ -150,7 +167,7 @@ impl StructuredOptions {
 /// The Bundle always holds the Patient, the practice Organization and, when known, the
 /// usual GP's Practitioner and PractitionerRole, then one primary List per requested area
 /// followed by that area's resources, in the order allergies, medication, immunisations,
-/// referrals, uncategorised, problems (problems last, followed by the linked items no
+/// referrals, uncategorised, investigations, problems (problems last, followed by the linked items no
 /// other area returned).
 pub fn structured_bundle(
     record: &GpRecord,
@@ -177,6 +194,9 @@ pub fn structured_bundle(
     }
     if let Some(uncategorised_options) = &options.uncategorised {
         clinical.extend(uncategorised::area(&mut cx, record, uncategorised_options));
+    }
+    if let Some(investigation_options) = &options.investigations {
+        clinical.extend(investigations::area(&mut cx, record, investigation_options));
     }
     // Problems last: they pull in linked items the other areas did not return.
     if let Some(problem_options) = &options.problems {

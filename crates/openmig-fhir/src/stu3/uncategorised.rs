@@ -1,7 +1,7 @@
 //! The uncategorised area: `Observation` (`CareConnect-GPC-Observation-1`) in the
 //! "Miscellaneous record" List, for every observation that is not a laboratory result
-//! (vital signs, social history). Laboratory results belong to investigations, which is
-//! not mapped yet.
+//! (vital signs, social history). Laboratory results belong to investigations (see the
+//! investigations module, which reuses [`observation_resource`] for them).
 //!
 //! `uncategorisedDataSearchPeriod` (gpconnect.md §1): the period is inclusive at both
 //! ends, and "partial recorded dates are treated as the whole year/month interval when

@@ -145,3 +145,24 @@ pub const CONDITION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/condition-categ
 /// FHIR STU3 `Observation.category` code system (`vital-signs`, `social-history`). Not in
 /// gpconnect.md: base STU3 value set.
 pub const OBSERVATION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/observation-category";
+
+/// gpconnect.md §3 "Profiles".
+pub const DIAGNOSTIC_REPORT_PROFILE: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-DiagnosticReport-1";
+/// gpconnect.md §3 primary List codes and titles.
+pub const INVESTIGATIONS_LIST: (&str, &str) = ("887191000000108", "Investigations and results");
+/// `DiagnosticReport.code`. Not in gpconnect.md: the GP Connect DiagnosticReport page
+/// (nhsconnect/gpconnect, `accessrecord_structured_development_DiagnosticReport.md`) has
+/// suppliers populate it with SNOMED CT 721981007 "Diagnostic studies report", because
+/// the test's own code sits on the Observations.
+pub const DIAGNOSTIC_STUDIES_REPORT: (&str, &str) = ("721981007", "Diagnostic studies report");
+/// `DiagnosticReport.category` code system (STU3 diagnostic-service-sections value set,
+/// HL7 v2 table 0074). Not in gpconnect.md: the same GP Connect page asks for a default
+/// of "Laboratory", which is `LAB` there.
+pub const DIAGNOSTIC_SERVICE_SECTION_SYSTEM: &str = "http://hl7.org/fhir/v2/0074";
+/// `Observation.interpretation` code system (STU3 observation-interpretation value set,
+/// HL7 v2 table 0078: `L` Low, `H` High). Not in gpconnect.md: base STU3 value set.
+pub const OBSERVATION_INTERPRETATION_SYSTEM: &str = "http://hl7.org/fhir/v2/0078";
+
+/// Profile of every `List`.
+pub const LIST_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1";

@@ -17,7 +17,7 @@ pub fn bundle(record: &GpRecord, options: &StructuredOptions) -> Value {
 pub fn options(include_resolved_allergies: bool, include_prescription_issues: bool) -> StructuredOptions {
     StructuredOptions {
         allergies: Some(AllergyOptions { include_resolved_allergies }),
-        medication: Some(MedicationOptions { include_prescription_issues }),
+        medication: Some(MedicationOptions { include_prescription_issues, search_from: None }),
         ..Default::default()
     }
 }
