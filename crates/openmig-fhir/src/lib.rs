@@ -24,6 +24,8 @@
 //! results). Not yet: consultations, diary entries and the secondary Lists.
 
 pub mod stu3;
+#[cfg(feature = "stu3-validator")]
+pub mod validator;
 
 pub use stu3::{
     AllergyOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions, ReferralOptions,

@@ -6,21 +6,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use common::{bundle, options, resources};
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
 use openmig_domain::record::{ObservationValue, ProblemStatus, ReferenceRange};
 use openmig_domain::{EntryId, GpRecord, PartialDate};
+use openmig_fhir::validator::{validate_stu3, write_json as write};
 use openmig_fhir::{ProblemOptions, StructuredOptions};
-use serde_json::Value;
-
-fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(format!("{name}.json"));
-    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-    path
-}
 
 #[test]
 fn every_resource_validates_against_the_fhir_resources_stu3_models() {
@@ -79,26 +70,9 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
         }
     }
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_stu3.py");
     // Every resource type openmig emits must have been validated at least once.
     let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
                     MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation,\
                     DiagnosticReport";
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(format!("--expect={expected}"))
-        .args(&files)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "cannot run python3 ({error}); install Python 3 and run ./scripts/test, which installs fhir.resources"
-            )
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match output.status.code() {
-        Some(0) => println!("{stdout}"),
-        Some(2) => panic!("fhir.resources is missing: run ./scripts/test, which installs it\n{stderr}"),
-        _ => panic!("STU3 validation failed:\n{stderr}\n{stdout}"),
-    }
+    validate_stu3(&files, expected);
 }

@@ -12,13 +12,12 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use common::*;
+use openmig_fhir::validator::{validate_stu3, write_json as write};
 use serde_json::{Value, json};
 
 const BASE: &str = "/Z90001/STU3/1/gpconnect/structured/fhir";
@@ -156,36 +155,6 @@ async fn metadata(app: &Router) -> Answer {
     send(app.clone(), Request::get(format!("{BASE}/metadata")).body(Body::empty()).unwrap()).await
 }
 
-fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
-    let path = dir.join(format!("{name}.json"));
-    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-    path
-}
-
-/// Runs `validate_stu3.py --expect=<expected>` over `files`; panics with the script's
-/// report on any failure, and with how to install `fhir.resources` when it is missing.
-fn validate(files: &[PathBuf], expected: &str) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openmig-fhir/tests/validate_stu3.py");
-    assert!(script.is_file(), "validator script missing at {}", script.display());
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg(format!("--expect={expected}"))
-        .args(files)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "cannot run python3 ({error}); install Python 3 and run ./scripts/test, which installs fhir.resources"
-            )
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    match output.status.code() {
-        Some(0) => println!("{stdout}"),
-        Some(2) => panic!("fhir.resources is missing: run ./scripts/test, which installs it\n{stderr}"),
-        _ => panic!("STU3 validation failed:\n{stderr}\n{stdout}"),
-    }
-}
-
 #[tokio::test]
 async fn every_response_body_validates_against_the_fhir_resources_stu3_models() {
     let store = store();
@@ -214,7 +183,7 @@ async fn every_response_body_validates_against_the_fhir_resources_stu3_models() 
     let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
                     MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation,\
                     OperationOutcome,CapabilityStatement";
-    validate(&files, expected);
+    validate_stu3(&files, expected);
 }
 
 /// The snapshot form of a value: object keys sorted (serde_json's map is ordered by

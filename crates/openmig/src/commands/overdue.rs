@@ -53,9 +53,10 @@ pub(crate) fn overdue_in_practice(
                 {
                     continue;
                 }
-                let out = supply_runs_out(medication).map(|d| d.to_string()).unwrap_or_default();
-                let late = supply_runs_out(medication).map(|d| (today - d).num_days()).unwrap_or_default();
-                lines.push(format!("{nhs}\t{}\tsupply ran out {out}\t{late} days", medication.product.name));
+                // An overdue medicine always has a last issue, so its supply has an end.
+                let Some(ran_out) = supply_runs_out(medication) else { continue };
+                let late = (today - ran_out).num_days();
+                lines.push(format!("{nhs}\t{}\tsupply ran out {ran_out}\t{late} days", medication.product.name));
             }
         }
     }
