@@ -10,7 +10,7 @@ use openmig_domain::record::{
 };
 use openmig_domain::{ClinicianId, OdsCode, PartialDate, SnomedCode};
 
-use super::{Builder, plus_days};
+use super::{Builder, current_authorisation_start, plus_days};
 use crate::catalogue::conditions::{Condition, spec};
 use crate::catalogue::formulary::{ACUTE_COURSES, AcuteCourse, Regimen, Supply};
 
@@ -145,10 +145,7 @@ fn course(
     };
     let authorised_issues = if cycle >= 56 { 6 } else { 12 };
     let authorisation_days = i64::from(authorised_issues) * i64::from(cycle);
-    let authorised_from = {
-        let periods = (last_day - start).num_days() / authorisation_days;
-        plus_days(start, periods * authorisation_days)
-    };
+    let authorised_from = current_authorisation_start(start, last_day, authorisation_days);
     let repeat_dispensing = elsewhere.is_none() && !regimen.as_required && b.dice.chance(0.08);
     let meta = b.meta(start, prescriber.clone());
     let id = meta.id;

@@ -124,6 +124,12 @@ pub fn coded((code, display): Code) -> Coded {
     Coded::new(SnomedCode::known(code), display)
 }
 
+/// The start of the authorisation in force on `on`, for a repeat started on `start` and
+/// re-authorised every `authorisation_days` (as practices review a stable repeat).
+pub fn current_authorisation_start(start: NaiveDate, on: NaiveDate, authorisation_days: i64) -> NaiveDate {
+    plus_days(start, (on - start).num_days() / authorisation_days * authorisation_days)
+}
+
 /// `day` plus `n` days.
 pub fn plus_days(day: NaiveDate, n: i64) -> NaiveDate {
     if n >= 0 { day + Days::new(n as u64) } else { day - Days::new((-n) as u64) }

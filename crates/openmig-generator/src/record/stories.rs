@@ -11,7 +11,7 @@ use openmig_domain::record::{
 };
 use openmig_domain::{EntryId, PartialDate, RegistrationStatus, Sex, SnomedCode};
 
-use super::{Builder, coded, observations, plus_days};
+use super::{Builder, coded, current_authorisation_start, observations, plus_days};
 use crate::catalogue::clinical::{NO_KNOWN_ALLERGY, consent, obs};
 use crate::catalogue::formulary::*;
 
@@ -111,7 +111,7 @@ fn repeat(
     };
     // Re-authorised every twelve issues, as a practice reviews a stable repeat yearly.
     let authorisation_days = 12 * i64::from(days_supply);
-    let authorised_from = plus_days(start, (b.as_of - start).num_days() / authorisation_days * authorisation_days);
+    let authorised_from = current_authorisation_start(start, b.as_of, authorisation_days);
     let meta = b.meta(start, gp.clone());
     let id = meta.id;
     let issues = issued_days_ago

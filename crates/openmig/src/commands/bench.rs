@@ -73,7 +73,6 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         std::hint::black_box(record);
     }
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
     let results = Results {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         patients: produced.patients,
@@ -88,9 +87,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         document_bytes_per_patient: produced.document_bytes as f64 / produced.patients as f64,
         peak_rss_bytes,
         reads: latencies.len(),
-        read_p50_ms: pct(0.50),
-        read_p90_ms: pct(0.90),
-        read_p99_ms: pct(0.99),
+        read_p50_ms: percentile(&latencies, 0.50),
+        read_p90_ms: percentile(&latencies, 0.90),
+        read_p99_ms: percentile(&latencies, 0.99),
         read_max_ms: latencies.last().copied().unwrap_or(0.0),
         cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
@@ -152,7 +151,6 @@ fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     }
     pure.sort_by(f64::total_cmp);
     with_read.sort_by(f64::total_cmp);
-    let pct = |v: &[f64], p: f64| v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
 
     let t = Instant::now();
     let overdue =
@@ -162,11 +160,11 @@ fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     let results = MedicinesResults {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         patients: args.patients,
-        review_p50_ms: pct(&pure, 0.50),
-        review_p95_ms: pct(&pure, 0.95),
-        review_p99_ms: pct(&pure, 0.99),
+        review_p50_ms: percentile(&pure, 0.50),
+        review_p95_ms: percentile(&pure, 0.95),
+        review_p99_ms: percentile(&pure, 0.99),
         review_max_ms: pure.last().copied().unwrap_or(0.0),
-        review_with_read_p95_ms: pct(&with_read, 0.95),
+        review_with_read_p95_ms: percentile(&with_read, 0.95),
         practice_query_seconds,
         practice_overdue_anticoagulants: overdue.len(),
         cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -186,4 +184,9 @@ fn write_results(out: &std::path::Path, results: &impl Serialize) -> anyhow::Res
     std::fs::write(out, &json).with_context(|| format!("cannot write {}", out.display()))?;
     output::line(&json.to_string())?;
     Ok(())
+}
+
+/// The `p` quantile (nearest rank) of values sorted ascending; 0 when there are none.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
 }
