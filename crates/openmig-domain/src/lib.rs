@@ -10,6 +10,7 @@
 //! network or a random generator: callers pass `today` (and, in the generator, the RNG) in.
 //! It knows nothing of FHIR, HTTP or SQL; those live in the outer crates.
 
+pub mod access;
 pub mod codesets;
 pub mod dates;
 #[cfg(any(test, feature = "fixtures"))]
@@ -21,6 +22,7 @@ pub mod practice;
 pub mod record;
 pub mod traits;
 
+pub use access::{ConsentBasis, Dataset, Role};
 pub use dates::PartialDate;
 pub use identifiers::{CodeError, EntryId, NhsNumber, NhsNumberError, OdsCode, OdsCodeError, SnomedCode};
 pub use patient::{Address, Patient, PersonName, Registration, RegistrationStatus, Sex};

@@ -33,10 +33,19 @@ fn crate_dependencies_flow_one_way() {
         ("openmig-store", &["openmig-domain"]),
         ("openmig-store-sqlite", &["openmig-domain", "openmig-store"]),
         ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-store"]),
+        ("openmig-auth", &["openmig-domain"]),
+        ("openmig-audit", &["openmig-domain"]),
+        (
+            "openmig-gateway",
+            &["openmig-audit", "openmig-auth", "openmig-domain", "openmig-fhir", "openmig-store"],
+        ),
         (
             "openmig",
             &[
+                "openmig-audit",
+                "openmig-auth",
                 "openmig-domain",
+                "openmig-gateway",
                 "openmig-fhir",
                 "openmig-generator",
                 "openmig-provider",

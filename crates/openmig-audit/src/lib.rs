@@ -1,0 +1,1 @@
+//! openmig-audit (being written).

@@ -1,0 +1,1 @@
+//! openmig-auth (being written).

@@ -1,0 +1,1 @@
+//! openmig-gateway (being written).
