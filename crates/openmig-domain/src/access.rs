@@ -64,7 +64,12 @@ pub struct UnknownName {
     expected: String,
 }
 
-fn parse_named<T: Copy>(kind: &'static str, value: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T, UnknownName> {
+fn parse_named<T: Copy>(
+    kind: &'static str,
+    value: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, UnknownName> {
     all.iter().copied().find(|item| name(*item) == value).ok_or_else(|| UnknownName {
         kind,
         value: value.chars().take(40).collect(),

@@ -16,18 +16,24 @@
 //! own module, rather than typed structs: the STU3 resource model is large and openmig
 //! emits a small, fixed subset of it, so typed structs would mostly restate the spec.
 //! The structure is guarded instead by a maintained third-party validator
-//! (`fhir.resources`, run by `tests/validate_stu3.py` in the test suite) and by insta
+//! (`fhir.resources`, run by `tests/validate_stu3.py` and `tests/validate_r4b.py` in the test suite) and by insta
 //! snapshots of whole Bundles.
 //!
 //! Mapped so far (see [`stu3`]): allergies, medication, problems (with linked items),
-//! immunisations, referrals, uncategorised observations and investigations (laboratory
-//! results). Not yet: consultations, diary entries and the secondary Lists.
+//! consultations (with the items they refer to), immunisations, referrals, uncategorised
+//! observations and investigations (laboratory results). Not yet: diary entries and the
+//! secondary Lists.
+//!
+//! [`r4`] renders the same record as FHIR R4 UK Core resources for a RESTful API (Patient,
+//! medication, allergies, problems, observations, immunisations, encounters), with its
+//! searchset Bundle, CapabilityStatement and OperationOutcome.
 
+pub mod r4;
 pub mod stu3;
 #[cfg(feature = "stu3-validator")]
 pub mod validator;
 
 pub use stu3::{
-    AllergyOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions, ReferralOptions,
-    StructuredOptions, UncategorisedOptions, structured_bundle,
+    AllergyOptions, ConsultationOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions,
+    ReferralOptions, StructuredOptions, UncategorisedOptions, structured_bundle,
 };

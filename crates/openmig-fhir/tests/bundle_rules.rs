@@ -143,7 +143,10 @@ fn patient_organization_and_practitioners_carry_a_version_and_a_profile_and_list
         }
     }
     for list in of_type(&bundle, "List") {
-        assert!(list.get("id").is_none(), "{list}");
+        // The consultation structure Lists refer to each other, so they alone have ids.
+        let structure = ["325851000000107", "25851000000105", "24781000000107"]
+            .contains(&list["code"]["coding"][0]["code"].as_str().unwrap());
+        assert_eq!(list.get("id").is_some(), structure, "{list}");
         assert_eq!(list["meta"], serde_json::json!({ "profile": [openmig_fhir::stu3::urls::LIST_PROFILE] }), "{list}");
         assert_eq!((list["status"].as_str(), list["mode"].as_str()), (Some("current"), Some("snapshot")));
     }
@@ -521,9 +524,10 @@ fn a_referral_maps_priority_type_reason_and_recipient() {
 
 #[test]
 fn uncategorised_data_leaves_out_laboratory_results_and_carries_components_and_partial_dates() {
-    // Without investigations, which return the eGFR (see tests/investigations.rs).
-    let bundle =
-        bundle(&example_record(), &StructuredOptions { investigations: None, ..StructuredOptions::everything() });
+    // Without investigations, which return the eGFR (see tests/investigations.rs), and
+    // consultations, which pull it in with the consultation it was discussed in.
+    let options = StructuredOptions { investigations: None, consultations: None, ..StructuredOptions::everything() };
+    let bundle = bundle(&example_record(), &options);
     let observations = of_type(&bundle, "Observation");
     assert_eq!(observations.len(), 2, "blood pressure and ex-smoker; not the eGFR");
     assert!(!bundle.to_string().contains("1011481000000105"));

@@ -73,6 +73,6 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     // Every resource type openmig emits must have been validated at least once.
     let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
                     MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation,\
-                    DiagnosticReport";
+                    DiagnosticReport,Encounter";
     validate_stu3(&files, expected);
 }

@@ -1,1 +1,97 @@
-//! openmig-gateway (being written).
+//! The gateway: what A&E, ambulance, out-of-hours, mental health and hospital systems
+//! (and the viewer) call to see a patient's GP record.
+//!
+//! A consumer names the patient by NHS number; the gateway finds where the patient is
+//! registered ([`access`]), decides whether this person may see what ([`policy`],
+//! configured by [`config`]), fetches the record, audits the access (`openmig-audit`,
+//! before any data leaves) and answers in the format asked for ([`routes`]):
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /gpconnect/fhir/Patient/$gpc.getstructuredrecord` | GP Connect structured record (STU3), as a practice would answer |
+//! | `GET /gpconnect/fhir/metadata` | its CapabilityStatement |
+//! | `GET /directory/patients/{nhs}` | the registered practice (a trace) |
+//! | `GET /fhir/R4/...` | UK Core read API (metadata, Patient, `$everything`, searches by `patient=`) |
+//! | `GET /api/v1/patients/{nhs}/medicines` · `POST …/medicines/requested-check` | medicines review JSON |
+//! | `GET /healthz` · `GET /readyz` | operations |
+//!
+//! Every patient route requires a signed bearer token (`openmig-auth`): the gateway is
+//! the security boundary. Architecture invariant: no handler returns patient data
+//! without [`access::Access::release`] having written the audit entry first.
+
+pub mod access;
+pub mod config;
+pub mod error;
+pub mod policy;
+pub mod routes;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use openmig_audit::AuditLog;
+use openmig_auth::TrustedIssuers;
+use openmig_store::Store;
+use serde_json::Value;
+
+pub use config::GatewayConfig;
+
+/// The server clock, injected so token expiry and medicines dates are testable.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Everything the gateway's handlers share.
+pub struct Gateway {
+    /// Consumers, agreements, role matrix, consent model.
+    pub config: GatewayConfig,
+    /// Where records are read from (the region store, in-process for now).
+    pub store: Arc<dyn Store>,
+    /// The issuers whose signed tokens are accepted.
+    pub issuers: TrustedIssuers,
+    /// The `aud` claim tokens must carry.
+    pub audience: String,
+    /// The audit log.
+    pub audit: Arc<AuditLog>,
+    /// The audit database file, for reports.
+    pub audit_database: PathBuf,
+    /// The base URL consumers reach the gateway at, e.g. `http://127.0.0.1:8080`:
+    /// FHIR `fullUrl`s and links are built from it.
+    pub public_url: String,
+    /// The clock.
+    pub clock: Clock,
+}
+
+impl Gateway {
+    /// Today's date for clinical rules (overdue repeats, adherence windows).
+    ///
+    /// UTC: between 23:00 and midnight UTC in British Summer Time this is a day behind
+    /// the UK calendar, which can make a repeat look overdue one day later than it is.
+    pub fn today(&self) -> NaiveDate {
+        (self.clock)().date_naive()
+    }
+
+    /// The FHIR R4 base URL.
+    pub fn r4_base(&self) -> String {
+        format!("{}/fhir/R4", self.public_url.trim_end_matches('/'))
+    }
+}
+
+/// The gateway's routes.
+pub fn router(gateway: Arc<Gateway>) -> axum::Router {
+    routes::router(gateway)
+}
+
+/// A FHIR JSON response. Patient data is never cached by intermediaries.
+pub(crate) fn fhir_json(status: StatusCode, body: &Value) -> Response {
+    json_response(status, body, error::FHIR_JSON)
+}
+
+/// A JSON response of `media_type`, not cacheable.
+pub(crate) fn json_response(status: StatusCode, body: &Value, media_type: &'static str) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

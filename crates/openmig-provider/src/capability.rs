@@ -14,14 +14,20 @@ pub const OPERATION_DEFINITION: &str =
 
 /// The CapabilityStatement for `practice`'s endpoint.
 pub fn capability_statement(practice: &Practice) -> Value {
+    capability_statement_published_by(&practice.name)
+}
+
+/// The same CapabilityStatement published by `publisher`: the gateway serves the same
+/// operation with the same parameters at its own base.
+pub fn capability_statement_published_by(publisher: &str) -> Value {
     json!({
         "resourceType": "CapabilityStatement",
         "version": "1.5.1",
         "name": "GP Connect API - Access Record Structured",
         "status": "active",
         "date": "2026-11-25",
-        "publisher": practice.name,
-        "description": "openmig GP Connect Access Record Structured provider. Supported: patientNHSNumber, includeAllergies (includeResolvedAllergies), includeMedication (includePrescriptionIssues, medicationSearchFromDate), includeProblems (filterStatus, filterSignificance), includeImmunisations (includeNotGiven), includeReferrals (referralSearchPeriod), includeUncategorisedData (uncategorisedDataSearchPeriod), includeInvestigations (investigationSearchPeriod, on DiagnosticReport.issued). includeConsultations and includeDiaryEntries answer 501 NOT_IMPLEMENTED.",
+        "publisher": publisher,
+        "description": "openmig GP Connect Access Record Structured provider. Supported: patientNHSNumber, includeAllergies (includeResolvedAllergies), includeMedication (includePrescriptionIssues, medicationSearchFromDate), includeConsultations (consultationSearchPeriod, includeNumberOfMostRecent), includeProblems (filterStatus, filterSignificance), includeImmunisations (includeNotGiven), includeReferrals (referralSearchPeriod), includeUncategorisedData (uncategorisedDataSearchPeriod), includeInvestigations (investigationSearchPeriod, on DiagnosticReport.issued). includeDiaryEntries answers 501 NOT_IMPLEMENTED: the GP record holds no diary entries (recalls).",
         "kind": "instance",
         "software": { "name": "openmig", "version": env!("CARGO_PKG_VERSION") },
         "fhirVersion": "3.0.1",
@@ -42,6 +48,8 @@ pub fn capability_statement(practice: &Practice) -> Value {
             { "reference": urls::REFERRAL_REQUEST_PROFILE },
             { "reference": urls::OBSERVATION_PROFILE },
             { "reference": urls::DIAGNOSTIC_REPORT_PROFILE },
+            { "reference": urls::ENCOUNTER_PROFILE },
+            { "reference": urls::LIST_PROFILE },
             { "reference": OPERATION_OUTCOME_PROFILE },
         ],
         "rest": [{

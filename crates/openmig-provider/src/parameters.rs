@@ -3,14 +3,16 @@
 //! "Parsing rules worth coding explicitly").
 //!
 //! Every parameter and part of the standard is parsed and validated here, including the
-//! clinical areas the mapping crate cannot render yet; [`StructuredRequest::options`]
-//! then refuses those with 501 rather than answering with a silently partial record.
+//! clinical area the mapping crate cannot render (diary entries);
+//! [`StructuredRequest::options`] then refuses it with 501 rather than answering with a
+//! silently partial record.
 
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use openmig_domain::NhsNumber;
 use openmig_domain::record::{ProblemStatus, Significance};
+use openmig_fhir::stu3::ConsultationOptions;
 use openmig_fhir::{
     AllergyOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions, ReferralOptions,
     StructuredOptions, UncategorisedOptions,
@@ -110,6 +112,10 @@ pub struct Period {
     pub end: Option<NaiveDate>,
 }
 
+/// The 501 diagnostics for `includeDiaryEntries` (see [`StructuredRequest::options`]).
+pub const DIARY_ENTRIES_NOT_IMPLEMENTED: &str = "includeDiaryEntries is not supported by this provider: its GP record \
+     holds no diary entries (future-dated recalls or reminders), so it cannot say whether the patient has any.";
+
 /// The parts gpconnect.md §1 forbids alongside `includeConsultations`.
 const FORBIDDEN_WITH_CONSULTATIONS: &[&str] = &[
     "medicationSearchFromDate",
@@ -188,7 +194,11 @@ impl StructuredRequest {
                     let parts = parameter
                         .parts(&["consultationSearchPeriod", "includeNumberOfMostRecent"], &mut request.unrecognised)?;
                     let search_period = parts.period("consultationSearchPeriod", today)?;
-                    let most_recent = parts.positive_int("includeNumberOfMostRecent")?;
+                    // gpconnect.md §1 types it `valuePositiveInt`; GP Connect's own
+                    // provider assurance tests and NHS England's GP2GP adaptor send
+                    // `valueInteger`, so both are read (a value below 1 is still refused).
+                    let most_recent =
+                        parts.positive_int("includeNumberOfMostRecent", &["valuePositiveInt", "valueInteger"])?;
                     if search_period.is_some() && most_recent.is_some() {
                         // gpconnect.md §4: both given → 422 INVALID_RESOURCE.
                         return Err(ProviderError::invalid_resource(
@@ -267,19 +277,18 @@ impl StructuredRequest {
         })
     }
 
-    /// The options the mapping crate renders, or 501 `NOT_IMPLEMENTED` naming the first
-    /// requested parameter it cannot render yet: a partial record must never pass for a
-    /// whole one.
+    /// The options the mapping crate renders, or 501 `NOT_IMPLEMENTED` when a requested
+    /// area cannot be rendered: a partial record must never pass for a whole one.
+    ///
+    /// `includeDiaryEntries` is the one such area. GP Connect diary entries are
+    /// `ProcedureRequest`s for future-dated recalls and reminders; openmig's GP record
+    /// keeps no diary or recall entries at all (every entry is dated on or before the
+    /// record's end), so an empty "Patient recall administration" List would wrongly
+    /// assert that the patient has none. Until the record can hold them the provider
+    /// answers 501, naming the parameter and the reason.
     pub fn options(&self) -> Result<StructuredOptions, ProviderError> {
-        let unsupported = [
-            ("includeConsultations", self.consultations.is_some()),
-            ("includeDiaryEntries", self.diary_entries.is_some()),
-        ];
-        if let Some((name, _)) = unsupported.iter().find(|(_, requested)| *requested) {
-            return Err(ProviderError::new(
-                SpineCode::NotImplemented,
-                format!("{name} is not supported by this provider yet."),
-            ));
+        if self.diary_entries.is_some() {
+            return Err(ProviderError::new(SpineCode::NotImplemented, DIARY_ENTRIES_NOT_IMPLEMENTED));
         }
         let medication = self.medication.map(|parts| MedicationOptions {
             include_prescription_issues: parts.include_prescription_issues,
@@ -310,6 +319,10 @@ impl StructuredRequest {
             investigations: self
                 .investigations
                 .map(|period| InvestigationOptions { period: period.map(Period::bounds) }),
+            consultations: self.consultations.map(|parts| ConsultationOptions {
+                period: parts.search_period.map(Period::bounds),
+                most_recent: parts.most_recent,
+            }),
         })
     }
 }
@@ -428,10 +441,19 @@ impl<'a> Parts<'a> {
 
     /// The part's value, which must be of `type_name` (wrong type → 422 `INVALID_PARAMETER`).
     fn value(&self, name: &str, type_name: &str) -> Result<Option<&'a Value>, ProviderError> {
+        self.value_of(name, &[type_name])
+    }
+
+    /// The part's value, which must be of one of `type_names`, the first being the one
+    /// the diagnostics name.
+    fn value_of(&self, name: &str, type_names: &[&str]) -> Result<Option<&'a Value>, ProviderError> {
         let Some(part) = self.parts.iter().find(|p| p.name == name) else { return Ok(None) };
         match part.value {
-            Some((key, value)) if key == type_name => Ok(Some(value)),
-            _ => Err(ProviderError::invalid_parameter(format!("The part {name} must have a {type_name}."))),
+            Some((key, value)) if type_names.contains(&key) => Ok(Some(value)),
+            _ => Err(ProviderError::invalid_parameter(format!(
+                "The part {name} must have a {}.",
+                type_names.first().copied().unwrap_or("value")
+            ))),
         }
     }
 
@@ -443,8 +465,8 @@ impl<'a> Parts<'a> {
         }
     }
 
-    fn positive_int(&self, name: &str) -> Result<Option<u32>, ProviderError> {
-        match self.value(name, "valuePositiveInt")? {
+    fn positive_int(&self, name: &str, type_names: &[&str]) -> Result<Option<u32>, ProviderError> {
+        match self.value_of(name, type_names)? {
             None => Ok(None),
             Some(value) => match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
                 Some(n) if n >= 1 => Ok(Some(n)),

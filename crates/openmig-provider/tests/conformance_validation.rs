@@ -70,6 +70,47 @@ async fn successes(app: &Router) -> Vec<(&'static str, Answer)> {
             .await,
         ),
         ("referrals", post_to(app, &example(vec![json!({ "name": "includeReferrals" })])).await),
+        ("consultations", post_to(app, &example(vec![json!({ "name": "includeConsultations" })])).await),
+        (
+            "consultations-most-recent-with-every-area",
+            post_to(
+                app,
+                &example(vec![
+                    allergies(true),
+                    medication(false),
+                    json!({ "name": "includeConsultations", "part": [
+                        { "name": "includeNumberOfMostRecent", "valuePositiveInt": 1 }
+                    ] }),
+                    json!({ "name": "includeProblems" }),
+                    json!({ "name": "includeImmunisations" }),
+                    json!({ "name": "includeReferrals" }),
+                    json!({ "name": "includeUncategorisedData" }),
+                    json!({ "name": "includeInvestigations" }),
+                ]),
+            )
+            .await,
+        ),
+        (
+            "consultations-empty-period",
+            post_to(
+                app,
+                &example(vec![json!({ "name": "includeConsultations", "part": [
+                    { "name": "consultationSearchPeriod", "valuePeriod": { "start": "2025-06-17", "end": "2025-06-17" } }
+                ] })]),
+            )
+            .await,
+        ),
+        (
+            "consultations-sensitive-items",
+            post_to(
+                app,
+                &parameters(vec![
+                    nhs_param(&sensitive_consultations_nhs().to_string()),
+                    json!({ "name": "includeConsultations" }),
+                ]),
+            )
+            .await,
+        ),
         ("uncategorised", post_to(app, &example(vec![json!({ "name": "includeUncategorisedData" })])).await),
         (
             "unknown-parameter-warning",
@@ -182,7 +223,7 @@ async fn every_response_body_validates_against_the_fhir_resources_stu3_models() 
     // Every resource type these requests produce must have been validated at least once.
     let expected = "Bundle,Patient,Organization,Practitioner,PractitionerRole,List,AllergyIntolerance,Medication,\
                     MedicationStatement,MedicationRequest,Condition,Immunization,ReferralRequest,Observation,\
-                    OperationOutcome,CapabilityStatement";
+                    DiagnosticReport,Encounter,OperationOutcome,CapabilityStatement";
     validate_stu3(&files, expected);
 }
 
@@ -201,6 +242,14 @@ async fn the_example_bundle_matches_its_snapshot() {
     let answer = post_to(&app(&store), &example(vec![allergies(true), medication(true)])).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     snapshot("example-allergies-resolved-medication-issues", &answer.body);
+}
+
+#[tokio::test]
+async fn the_example_consultations_bundle_matches_its_snapshot() {
+    let store = store();
+    let answer = post_to(&app(&store), &example(vec![json!({ "name": "includeConsultations" })])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    snapshot("example-consultations", &answer.body);
 }
 
 #[tokio::test]

@@ -41,19 +41,35 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the benchmark suite and write a JSON result file.
     Bench(BenchArgs),
-    /// Serve each practice's GP Connect structured record endpoint over HTTP.
+    /// Serve the gateway and each practice's GP Connect provider endpoint over HTTP.
     Serve(ServeArgs),
+    /// Mint a signed demo token (ES256) for any user, role and organisation.
+    Token(TokenArgs),
+    /// Check the tamper-evident audit log, or report who viewed a practice's or patient's records.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `openmig serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The store: a SQLite file path or sqlite:FILE (opened read-only).
+    /// The store: a SQLite file path or sqlite:FILE. Records are read only; the gateway's
+    /// audit log is appended to the same file.
     #[arg(long, default_value = "openmig.db")]
     pub database: String,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Gateway configuration (consumers, agreements, role matrix, consent model), TOML.
+    /// Default: the demo deployment (crates/openmig-gateway/demo-config.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of the token issuer and audit checkpoint keys (created on first use).
+    #[arg(long, default_value = "openmig-keys")]
+    pub keys: PathBuf,
+    /// The URL consumers reach this server at, for FHIR links (default: http://LISTEN).
+    #[arg(long)]
+    pub public_url: Option<String>,
 }
 
 /// `openmig generate`.
@@ -193,6 +209,15 @@ pub struct DemoArgs {
     /// The demo store; generated (5,000 patients, 4 practices) if it does not exist.
     #[arg(long, default_value = "openmig-demo.db")]
     pub database: PathBuf,
+    /// The address the gateway and providers listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Directory of the demo token issuer and audit checkpoint keys.
+    #[arg(long, default_value = "openmig-keys")]
+    pub keys: PathBuf,
+    /// Prepare the region and print the demo patients, but do not start the servers.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 /// `openmig bench`.
@@ -214,6 +239,11 @@ pub struct BenchArgs {
     /// region of --patients reviewed, and the practice-wide overdue-anticoagulant query.
     #[arg(long)]
     pub medicines: bool,
+    /// Instead of generation, benchmark the gateway: audited views per second with 1, 16
+    /// and 64 concurrent clients, and its added latency over the direct provider, on a
+    /// one-practice region of --patients (--reads sequential requests).
+    #[arg(long, conflicts_with = "medicines")]
+    pub gateway: bool,
     /// Where to put the store file (deleted afterwards unless --keep).
     #[arg(long, default_value = "bench-results/bench.db")]
     pub database: PathBuf,
@@ -223,6 +253,112 @@ pub struct BenchArgs {
     /// The JSON result file.
     #[arg(long, default_value = "bench-results/generate.json")]
     pub out: PathBuf,
+}
+
+/// `openmig token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user's id (the sub claim; a 12-digit id is taken as an SDS smartcard id).
+    #[arg(long)]
+    pub user: String,
+    /// The user's role: doctor, nurse, pharmacist, paramedic, administrative or auditor.
+    #[arg(long, value_parser = parse_role)]
+    pub role: openmig_domain::Role,
+    /// The user's organisation (ODS code), e.g. RXX01.
+    #[arg(long, value_parser = parse_ods)]
+    pub org: openmig_domain::OdsCode,
+    /// The user's name as the audit shows it (default: the user id).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The consent basis for this episode: given, emergency or implied.
+    #[arg(long, value_parser = parse_consent)]
+    pub consent: Option<openmig_domain::ConsentBasis>,
+    /// Why the record is needed without consent (required with --consent emergency).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Lifetime in seconds (the gateway accepts at most 3600 by default).
+    #[arg(long, value_name = "SECONDS", default_value_t = openmig_auth::DEFAULT_TOKEN_TTL.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=openmig_auth::DEFAULT_MAX_LIFETIME.as_secs()))]
+    pub ttl: u64,
+    /// The demo issuer's key directory (created with a new ES256 key if missing).
+    #[arg(long, value_name = "DIR", default_value = "openmig-keys")]
+    pub keys: PathBuf,
+    /// The aud claim: who the token is for.
+    #[arg(long, default_value = openmig_auth::DEFAULT_AUDIENCE)]
+    pub audience: String,
+    /// The requesting device or system id.
+    #[arg(long, default_value = openmig_auth::DEFAULT_DEVICE)]
+    pub device: String,
+}
+
+fn parse_role(text: &str) -> Result<openmig_domain::Role, String> {
+    text.parse::<openmig_domain::Role>().map_err(|e| e.to_string())
+}
+
+fn parse_ods(text: &str) -> Result<openmig_domain::OdsCode, String> {
+    openmig_domain::OdsCode::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_consent(text: &str) -> Result<openmig_domain::ConsentBasis, String> {
+    text.parse::<openmig_domain::ConsentBasis>().map_err(|e| e.to_string())
+}
+
+/// `openmig audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain and signed checkpoints; exit 0 only when intact, otherwise
+    /// name the first bad sequence number.
+    Verify(AuditVerifyArgs),
+    /// Who viewed a practice's or a patient's records, when, why and under which consent
+    /// basis; emergency overrides first.
+    Report(AuditReportArgs),
+}
+
+/// `openmig audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The database holding the audit log: a SQLite file path or sqlite:FILE (read only).
+    #[arg(long, value_name = "URL", default_value = "openmig.db")]
+    pub database: String,
+    /// The key directory holding the audit checkpoint public key (audit-checkpoint-key.pub).
+    #[arg(long, value_name = "DIR", default_value = "openmig-keys")]
+    pub keys: PathBuf,
+    /// The signed checkpoints file (default: DATABASE.audit-checkpoints.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
+}
+
+/// `openmig audit report`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["practice", "patient"])))]
+pub struct AuditReportArgs {
+    /// The database holding the audit log: a SQLite file path or sqlite:FILE (read only).
+    #[arg(long, value_name = "URL", default_value = "openmig.db")]
+    pub database: String,
+    /// Accesses to patients registered at this practice (ODS code).
+    #[arg(long, value_name = "ODS", value_parser = parse_ods)]
+    pub practice: Option<openmig_domain::OdsCode>,
+    /// Accesses to this patient's record (NHS number).
+    #[arg(long, value_name = "NHS", value_parser = parse_nhs_number)]
+    pub patient: Option<NhsNumber>,
+    /// From this UK calendar day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub from: Option<NaiveDate>,
+    /// To this UK calendar day, YYYY-MM-DD (inclusive).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub to: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
+    pub format: ReportFormat,
+}
+
+/// `openmig audit report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// A JSON array of entries.
+    Json,
 }
 
 fn parse_nhs_number(text: &str) -> Result<NhsNumber, String> {

@@ -23,8 +23,7 @@ fn main() -> ExitCode {
         Err(error) if !error.use_stderr() => error.exit(), // --help and --version
         Err(error) => {
             // clap explains usage over several lines; scripts get the one line that matters.
-            let rendered = error.to_string();
-            eprintln!("{}", rendered.lines().next().unwrap_or("error: invalid arguments"));
+            eprintln!("{}", one_line(&error.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -35,5 +34,31 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// clap's first line, completed with the next one when it only introduces it
+/// ("the following required arguments were not provided:" + "--out <OUT>").
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|line| !line.is_empty());
+    let first = lines.next().unwrap_or("error: invalid arguments");
+    match lines.next() {
+        Some(next) if first.ends_with(':') => format!("{first} {next}"),
+        _ => first.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_line_that_introduces_a_list_keeps_its_first_item() {
+        let rendered = "error: the following required arguments were not provided:\n  --out <OUT>\n\nUsage: openmig generate --out <OUT>\n";
+        assert_eq!(one_line(rendered), "error: the following required arguments were not provided: --out <OUT>");
+        assert_eq!(
+            one_line("error: unexpected argument '--x' found\n\nUsage: ..."),
+            "error: unexpected argument '--x' found"
+        );
     }
 }

@@ -37,7 +37,7 @@ fn crate_dependencies_flow_one_way() {
         ("openmig-audit", &["openmig-domain"]),
         (
             "openmig-gateway",
-            &["openmig-audit", "openmig-auth", "openmig-domain", "openmig-fhir", "openmig-store"],
+            &["openmig-audit", "openmig-auth", "openmig-domain", "openmig-fhir", "openmig-provider", "openmig-store"],
         ),
         (
             "openmig",

@@ -193,7 +193,7 @@ fn demo_generates_a_region_once_and_names_demo_patients() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("demo.db");
     openmig()
-        .args(["demo", "--database"])
+        .args(["demo", "--no-serve", "--database"])
         .arg(&db)
         .assert()
         .success()
@@ -203,7 +203,7 @@ fn demo_generates_a_region_once_and_names_demo_patients() {
         .stdout(predicate::str::contains("practice not sharing"))
         .stdout(predicate::str::contains("CURRENT MEDICINES"));
     let first = fs::metadata(&db).unwrap().modified().unwrap();
-    openmig().args(["demo", "--database"]).arg(&db).assert().success();
+    openmig().args(["demo", "--no-serve", "--database"]).arg(&db).assert().success();
     assert_eq!(
         fs::metadata(&db).unwrap().modified().unwrap(),
         first,

@@ -29,7 +29,7 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &AllergyOpt
     let mut resources = Vec::new();
 
     for allergy in &record.allergies {
-        let withheld = is_withheld(&allergy.meta, codes(allergy));
+        let withheld = withheld(allergy);
         match (&allergy.status, withheld) {
             (AllergyStatus::Active, true) => active_list.withheld(),
             (AllergyStatus::Active, false) => {
@@ -45,7 +45,7 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &AllergyOpt
 
     let any_active = record.allergies.iter().any(Allergy::is_active);
     if let Some(nka) = record.no_known_allergies.as_ref().filter(|_| !any_active) {
-        if is_withheld(&nka.meta, [nka.code.code]) {
+        if no_known_allergies_withheld(nka) {
             active_list.withheld();
         } else {
             let resource = no_known_allergies(cx, nka);
@@ -62,6 +62,22 @@ pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &AllergyOpt
     out
 }
 
+/// True when the allergy must not leave the practice.
+pub(crate) fn withheld(allergy: &Allergy) -> bool {
+    is_withheld(&allergy.meta, codes(allergy))
+}
+
+/// True when the "no known allergies" statement must not leave the practice.
+pub(crate) fn no_known_allergies_withheld(nka: &NoKnownAllergies) -> bool {
+    is_withheld(&nka.meta, [nka.code.code])
+}
+
+/// `AllergyIntolerance/…` of an allergy or of the "no known allergies" statement (entry
+/// ids are unique across both).
+pub(crate) fn reference(cx: &Context<'_>, entry: openmig_domain::EntryId) -> String {
+    format!("AllergyIntolerance/{}", ids::entry(KIND, cx.nhs, entry))
+}
+
 fn codes(allergy: &Allergy) -> impl Iterator<Item = openmig_domain::SnomedCode> + '_ {
     std::iter::once(allergy.code.code)
         .chain(allergy.substance.iter().map(|s| s.code))
@@ -69,8 +85,8 @@ fn codes(allergy: &Allergy) -> impl Iterator<Item = openmig_domain::SnomedCode> 
 }
 
 /// One allergy, active or resolved. Partial onset and asserted dates stay partial
-/// (STU3 `dateTime` allows `YYYY` and `YYYY-MM`).
-fn allergy_intolerance(cx: &mut Context<'_>, allergy: &Allergy) -> Value {
+/// (STU3 `dateTime` allows `YYYY` and `YYYY-MM`). The caller has checked [`withheld`].
+pub(crate) fn allergy_intolerance(cx: &mut Context<'_>, allergy: &Allergy) -> Value {
     let mut resource = json!({
         "resourceType": "AllergyIntolerance",
         "id": ids::entry(KIND, cx.nhs, allergy.meta.id),
@@ -110,8 +126,9 @@ fn allergy_intolerance(cx: &mut Context<'_>, allergy: &Allergy) -> Value {
     resource
 }
 
-/// The coded "no known allergies" statement (see the module docs).
-fn no_known_allergies(cx: &mut Context<'_>, nka: &NoKnownAllergies) -> Value {
+/// The coded "no known allergies" statement (see the module docs). The caller has
+/// checked [`no_known_allergies_withheld`].
+pub(crate) fn no_known_allergies(cx: &mut Context<'_>, nka: &NoKnownAllergies) -> Value {
     let mut resource = json!({
         "resourceType": "AllergyIntolerance",
         "id": ids::entry(KIND, cx.nhs, nka.meta.id),

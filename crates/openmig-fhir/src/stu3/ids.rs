@@ -39,6 +39,13 @@ pub fn issue(nhs: NhsNumber, entry: EntryId, n: usize) -> String {
     format!("medication-request-order-{nhs}-{entry}-{n}")
 }
 
+/// A heading List of an encounter's consultation structure, e.g.
+/// `consultation-heading-9434765919-9-medication`. `heading` is a fixed slug in the id
+/// alphabet.
+pub fn consultation_heading(nhs: NhsNumber, encounter: EntryId, heading: &str) -> String {
+    format!("consultation-heading-{nhs}-{encounter}-{heading}")
+}
+
 /// Maps any text into the FHIR id alphabet: characters outside it become `-`, and the
 /// result is cut to 64 characters.
 fn fhir_id(text: &str) -> String {

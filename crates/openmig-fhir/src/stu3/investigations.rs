@@ -98,8 +98,9 @@ fn diagnostic_report(cx: &Context<'_>, date: PartialDate, issued: NaiveDate, res
     })
 }
 
-/// A test result: the Observation with its interpretation when outside the range.
-fn result(cx: &mut Context<'_>, observation: &Observation) -> Value {
+/// A test result: the Observation with its interpretation when outside the range. The
+/// caller has checked `uncategorised::withheld`.
+pub(crate) fn result(cx: &mut Context<'_>, observation: &Observation) -> Value {
     let mut resource = uncategorised::observation_resource(cx, observation);
     if let Some((code, display)) = interpretation(observation) {
         resource["interpretation"] = json!({

@@ -85,13 +85,34 @@ pub(crate) fn reference(cx: &Context<'_>, medication: &Medication) -> String {
 /// Every resource of one medicine: Medication, MedicationStatement, the plan and, when
 /// `include_issues`, one order per issue. The caller has checked [`withheld`].
 pub(crate) fn resources_for(cx: &mut Context<'_>, medication: &Medication, include_issues: bool) -> Vec<Value> {
+    resources_with_issues(cx, medication, |_| include_issues)
+}
+
+/// Medication, MedicationStatement, the plan and the orders of the issues `wanted` picks
+/// by their number (from 1, oldest first, as in [`order_reference`]). The caller has
+/// checked [`withheld`].
+pub(crate) fn resources_with_issues(
+    cx: &mut Context<'_>,
+    medication: &Medication,
+    wanted: impl Fn(usize) -> bool,
+) -> Vec<Value> {
     let mut out = vec![medication_resource(cx, medication), medication_statement(cx, medication), plan(cx, medication)];
-    if include_issues {
-        for (index, issue) in medication.issues.iter().enumerate() {
+    for (index, issue) in medication.issues.iter().enumerate() {
+        if wanted(index + 1) {
             out.push(order(cx, medication, index + 1, issue));
         }
     }
     out
+}
+
+/// `MedicationRequest/…` of the plan (the authorisation).
+pub(crate) fn plan_reference(cx: &Context<'_>, medication: &Medication) -> String {
+    format!("MedicationRequest/{}", plan_id(cx, medication))
+}
+
+/// `MedicationRequest/…` of the `n`th issue (from 1, oldest first).
+pub(crate) fn order_reference(cx: &Context<'_>, medication: &Medication, n: usize) -> String {
+    format!("MedicationRequest/{}", ids::issue(cx.nhs, medication.meta.id, n))
 }
 
 fn medication_id(cx: &Context<'_>, medication: &Medication) -> String {

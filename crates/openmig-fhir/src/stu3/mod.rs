@@ -15,14 +15,17 @@
 //! - uncategorised data (`Observation` for vital signs and social history, with the
 //!   search period);
 //! - investigations (`DiagnosticReport` per date of laboratory results, each result an
-//!   `Observation`, with the search period on `issued`).
+//!   `Observation`, with the search period on `issued`);
+//! - consultations (`Encounter`, the consultation / topic / heading structure Lists, the
+//!   notes as a narrative `Observation`, linked items pulled into the Bundle), with the
+//!   search period and "most recent N".
 //!
-//! Not mapped yet: consultations (`Encounter` and the consultation structure Lists),
-//! investigation `ProcedureRequest`s, `Specimen`s and test groups, diary entries, immunisation consent status Observations
+//! Not mapped yet: investigation `ProcedureRequest`s, `Specimen`s and test groups, diary
+//! entries (the record holds none), immunisation consent status Observations
 //! (`includeStatus`), the secondary Lists of linked items (e.g. problems' related
-//! medications) and the `data-in-transit`/`data-awaiting-filing` warnings. Request
-//! validation (forbidden combinations, dates
-//! not in the future) is the caller's.
+//! medications, consultations' contained medications) and the
+//! `data-in-transit`/`data-awaiting-filing` warnings. Request validation (forbidden
+//! combinations, dates not in the future) is the caller's.
 //!
 //! Source of every URL and code: `shared/design/gpconnect.md` (§1 and §3); where that
 //! document is silent or unsure, the constant in [`urls`] says so.
@@ -33,6 +36,7 @@
 //! one). Entries carry no `fullUrl`: this function does not know the server base URL.
 
 mod allergies;
+mod consultations;
 mod context;
 mod demographics;
 pub mod ids;
@@ -44,11 +48,11 @@ mod problems;
 mod referrals;
 mod uncategorised;
 pub mod urls;
-mod withholding;
+pub(crate) mod withholding;
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use openmig_domain::record::{ProblemStatus, Significance};
 use openmig_domain::{Clinician, GpRecord, Practice};
 use serde_json::{Value, json};
@@ -76,6 +80,22 @@ pub struct StructuredOptions {
     pub uncategorised: Option<UncategorisedOptions>,
     /// `includeInvestigations`.
     pub investigations: Option<InvestigationOptions>,
+    /// `includeConsultations`.
+    pub consultations: Option<ConsultationOptions>,
+}
+
+/// The parts of `includeConsultations`.
+///
+/// GP Connect forbids sending both parts in one request (the caller refuses that); given
+/// both here, the period applies first and the most recent of what it keeps are returned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsultationOptions {
+    /// `consultationSearchPeriod` as `(start, end)`, both inclusive, on the day the
+    /// consultation started (`Encounter.period.start`); an open end is `NaiveDate::MIN`
+    /// or `NaiveDate::MAX`.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    /// `includeNumberOfMostRecent`: only the N consultations that started last.
+    pub most_recent: Option<u32>,
 }
 
 /// The parts of every `includeProblems` repetition.
@@ -154,6 +174,7 @@ impl StructuredOptions {
             referrals: Some(ReferralOptions::default()),
             uncategorised: Some(UncategorisedOptions::default()),
             investigations: Some(InvestigationOptions::default()),
+            consultations: Some(ConsultationOptions::default()),
         }
     }
 }
@@ -167,7 +188,8 @@ impl StructuredOptions {
 /// The Bundle always holds the Patient, the practice Organization and, when known, the
 /// usual GP's Practitioner and PractitionerRole, then one primary List per requested area
 /// followed by that area's resources, in the order allergies, medication, immunisations,
-/// referrals, uncategorised, investigations, problems (problems last, followed by the linked items no
+/// referrals, uncategorised, investigations, problems (followed by the linked items no
+/// other area returned), consultations (last, followed by the items they refer to that no
 /// other area returned).
 pub fn structured_bundle(
     record: &GpRecord,
@@ -198,13 +220,15 @@ pub fn structured_bundle(
     if let Some(investigation_options) = &options.investigations {
         clinical.extend(investigations::area(&mut cx, record, investigation_options));
     }
-    // Problems last: they pull in linked items the other areas did not return.
+    // Problems, then consultations, last: they pull in linked items the other areas did
+    // not return.
     if let Some(problem_options) = &options.problems {
-        let present: HashSet<String> = clinical
-            .iter()
-            .filter_map(|r| Some(format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?)))
-            .collect();
+        let present = keys(&clinical);
         clinical.extend(problems::area(&mut cx, record, problem_options, options, &present));
+    }
+    if let Some(consultation_options) = &options.consultations {
+        let present = keys(&clinical);
+        clinical.extend(consultations::area(&mut cx, record, consultation_options, options, &present));
     }
 
     let mut resources = demographics::resources(&mut cx, record);
@@ -216,6 +240,16 @@ pub fn structured_bundle(
         "type": "collection",
         "entry": resources.into_iter().map(|resource| json!({ "resource": resource })).collect::<Vec<_>>(),
     })
+}
+
+/// The `Type/id` of every resource with an id (contained resources are not looked at).
+fn keys(resources: &[Value]) -> HashSet<String> {
+    resources.iter().filter_map(key).collect()
+}
+
+/// `Type/id` of a resource, when it has both.
+fn key(resource: &Value) -> Option<String> {
+    Some(format!("{}/{}", resource["resourceType"].as_str()?, resource["id"].as_str()?))
 }
 
 /// A SNOMED CT `CodeableConcept` with one coding.
@@ -243,4 +277,73 @@ fn day(date: chrono::NaiveDate) -> String {
 /// `YYYY-MM-DD`. A partial date is never widened to an invented day.
 fn partial(date: openmig_domain::PartialDate) -> String {
     date.to_string()
+}
+
+/// A FHIR `dateTime` for a local UK wall-clock time, as GP systems record consultations:
+/// the offset is `+01:00` during British Summer Time and `+00:00` otherwise.
+///
+/// BST runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+/// October. The hour repeated when the clocks go back is read as BST (its first
+/// occurrence); a time inside the hour skipped when they go forward cannot have been
+/// recorded and is read as GMT.
+fn local_date_time(local: NaiveDateTime) -> String {
+    let offset = if is_british_summer_time(local) { "+01:00" } else { "+00:00" };
+    format!("{}{offset}", local.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+fn is_british_summer_time(local: NaiveDateTime) -> bool {
+    let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
+    let (Some(starts), Some(ends), Some(utc_if_summer)) =
+        (last_sunday(local.year(), 3), last_sunday(local.year(), 10), local.checked_sub_signed(TimeDelta::hours(1)))
+    else {
+        return false;
+    };
+    starts.and_time(one_am) <= utc_if_summer && utc_if_summer < ends.and_time(one_am)
+}
+
+/// The last Sunday of a month with 31 days.
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let last = NaiveDate::from_ymd_opt(year, month, 31)?;
+    last.checked_sub_days(chrono::Days::new(u64::from(last.weekday().num_days_from_sunday())))
+}
+
+/// A FHIR `instant` for a day the record keeps without a time: midnight UTC, the same
+/// calendar day in UK time (as `DiagnosticReport.issued`).
+fn midnight_utc(date: NaiveDate) -> String {
+    format!("{}T00:00:00+00:00", day(date))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d).and_then(|day| day.and_hms_opt(h, min, 0)).expect("a valid time")
+    }
+
+    #[test]
+    fn local_times_carry_the_uk_offset_of_their_season() {
+        assert_eq!(local_date_time(at(2026, 1, 15, 9, 20)), "2026-01-15T09:20:00+00:00");
+        assert_eq!(local_date_time(at(2026, 7, 15, 9, 20)), "2026-07-15T09:20:00+01:00");
+        // 2026: BST from Sunday 29 March to Sunday 25 October.
+        assert_eq!(local_date_time(at(2026, 3, 29, 0, 59)), "2026-03-29T00:59:00+00:00");
+        assert_eq!(local_date_time(at(2026, 3, 29, 2, 0)), "2026-03-29T02:00:00+01:00");
+        assert_eq!(local_date_time(at(2026, 10, 25, 1, 30)), "2026-10-25T01:30:00+01:00", "first occurrence");
+        assert_eq!(local_date_time(at(2026, 10, 25, 2, 0)), "2026-10-25T02:00:00+00:00");
+        assert_eq!(local_date_time(at(2026, 10, 24, 23, 0)), "2026-10-24T23:00:00+01:00");
+    }
+
+    #[test]
+    fn the_new_consultation_codes_are_valid_snomed_concepts() {
+        for (code, _) in [
+            urls::CONSULTATIONS_LIST,
+            urls::CONSULTATION_LIST,
+            urls::TOPIC_LIST,
+            urls::HEADING_LIST,
+            urls::COMMENT_NOTE,
+        ] {
+            let id: u64 = code.parse().expect("numeric");
+            assert!(openmig_domain::SnomedCode::new(id).is_ok(), "{code}");
+        }
+    }
 }

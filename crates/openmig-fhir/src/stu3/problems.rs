@@ -54,7 +54,7 @@ pub(crate) fn area(
     let mut linked = Vec::new();
     let mut pulled: HashSet<String> = HashSet::new();
     for problem in record.problems.iter().filter(|p| matches(options, p)) {
-        if is_withheld(&problem.meta, [problem.code.code]) {
+        if withheld(problem) {
             list.withheld();
             continue;
         }
@@ -71,13 +71,23 @@ pub(crate) fn area(
                 }
             }
         }
-        list.item(format!("Condition/{}", ids::entry("condition", cx.nhs, problem.meta.id)));
+        list.item(reference(cx, problem));
         conditions.push(condition(cx, problem, &related));
     }
     let mut out = vec![list.build(cx)];
     out.extend(conditions);
     out.extend(linked);
     out
+}
+
+/// True when the problem must not leave the practice.
+pub(crate) fn withheld(problem: &Problem) -> bool {
+    is_withheld(&problem.meta, [problem.code.code])
+}
+
+/// `Condition/…`.
+pub(crate) fn reference(cx: &Context<'_>, problem: &Problem) -> String {
+    format!("Condition/{}", ids::entry("condition", cx.nhs, problem.meta.id))
 }
 
 /// True when the problem matches any requested `(status, significance)` pair.
@@ -89,7 +99,7 @@ fn matches(options: &ProblemOptions, problem: &Problem) -> bool {
 }
 
 /// What a linked entry id becomes.
-enum Link {
+pub(crate) enum Link {
     /// Not a kind openmig maps (or no such entry): no extension.
     None,
     /// Withheld: no extension, and the List warns.
@@ -98,7 +108,8 @@ enum Link {
     Item { reference: String, resources: Vec<Value> },
 }
 
-fn link(cx: &mut Context<'_>, record: &GpRecord, all: &StructuredOptions, id: EntryId) -> Link {
+/// What the problem's linked entry `id` becomes (see the module docs).
+pub(crate) fn link(cx: &mut Context<'_>, record: &GpRecord, all: &StructuredOptions, id: EntryId) -> Link {
     if let Some(medication) = record.medications.iter().find(|m| m.meta.id == id) {
         if medications::withheld(medication) {
             return Link::Withheld;
@@ -142,8 +153,9 @@ fn link(cx: &mut Context<'_>, record: &GpRecord, all: &StructuredOptions, id: En
 }
 
 /// `CareConnect-GPC-ProblemHeader-Condition-1`. Partial onset and end dates stay
-/// partial. `category` is the STU3 `problem-list-item`.
-fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[String]) -> Value {
+/// partial. `category` is the STU3 `problem-list-item`. The caller has checked
+/// [`withheld`]; `related` are the references of the linked items in the Bundle.
+pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[String]) -> Value {
     let mut extension = vec![json!({
         "url": urls::PROBLEM_SIGNIFICANCE_EXTENSION,
         "valueCode": match problem.significance {

@@ -166,3 +166,43 @@ pub const OBSERVATION_INTERPRETATION_SYSTEM: &str = "http://hl7.org/fhir/v2/0078
 
 /// Profile of every `List`.
 pub const LIST_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1";
+
+/// gpconnect.md §3 "Profiles": `CareConnect-GPC-Encounter-1` (consultation).
+pub const ENCOUNTER_PROFILE: &str = "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1";
+/// gpconnect.md §3 primary List codes and titles.
+pub const CONSULTATIONS_LIST: (&str, &str) = ("1149501000000101", "List of consultations");
+/// gpconnect.md §3 "consultation structure": 325851000000107. The display is the SNOMED
+/// preferred term "Consultation" (FSN "Consultation encounter type (record artifact)"),
+/// the display GP Connect's provider assurance tests (nhsconnect/gpconnect-provider-testing,
+/// `StructuredConsultationsSteps.cs`) expect.
+pub const CONSULTATION_LIST: (&str, &str) = ("325851000000107", "Consultation");
+/// gpconnect.md §3 "consultation structure": topics 25851000000105, preferred term
+/// "Topic (EHR)" (FSN "Topic (EHR) (record artifact)"), as the assurance tests expect.
+pub const TOPIC_LIST: (&str, &str) = ("25851000000105", "Topic (EHR)");
+/// gpconnect.md §3 "consultation structure": headings 24781000000107, preferred term
+/// "Category (EHR)" (FSN "Category (EHR) (record artifact)"), as the assurance tests expect.
+pub const HEADING_LIST: (&str, &str) = ("24781000000107", "Category (EHR)");
+/// gpconnect.md §3 names "`Observation` narrative" for consultations; the code is from the
+/// GP Connect page "Observation - narrative"
+/// (`accessrecord_structured_development_observation_narrative.md`): 37331000000100
+/// |Comment note (record artifact)|, preferred term "Comment note".
+pub const COMMENT_NOTE: (&str, &str) = ("37331000000100", "Comment note");
+/// `List.orderedBy` of the consultation structure Lists. Not in gpconnect.md: the GP
+/// Connect page "List - consultation structure" fixes the value `system` from the base
+/// STU3 list-order vocabulary.
+pub const LIST_ORDER_SYSTEM: &str = "http://hl7.org/fhir/list-order";
+/// See [`LIST_ORDER_SYSTEM`]: `system`, "Sorted by System".
+pub const SORTED_BY_SYSTEM: (&str, &str) = ("system", "Sorted by System");
+/// `Encounter.participant.type` code system. Not in gpconnect.md: the GP Connect
+/// Encounter page asks for `PPRF` "from the vocabulary" without naming it; GP Connect's
+/// own consultation example and assurance tests write the HL7 v3 ParticipationType code
+/// system with this URL (its STU3-era spelling was `http://hl7.org/fhir/v3/ParticipationType`).
+pub const PARTICIPATION_TYPE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/// The GP Connect Encounter page: the clinician with primary attribution is `PPRF`.
+pub const PRIMARY_PERFORMER: (&str, &str) = ("PPRF", "primary performer");
+/// The topic List's `problemReference` (GP Connect page "List - consultation structure").
+/// The URL and its `target` sub-extension are those GP Connect's Simplifier guide and
+/// NHS England's GP2GP adaptor use for the topic-to-problem link; gpconnect.md lists the
+/// extension (`...Extension-CareConnect-RelatedProblemHeader-1`) among the problem ones.
+pub const RELATED_PROBLEM_HEADER_EXTENSION: &str =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1";

@@ -1,5 +1,6 @@
 //! Shared set-up: a temporary SQLite store holding the fixture practice and patients
-//! (plus variants: deceased, deregistered, restricted, registered elsewhere), a fixed
+//! (plus variants: deceased, deregistered, restricted, registered elsewhere, sensitive
+//! consultation content), a fixed
 //! clock, GP Connect JWTs and request builders.
 #![allow(dead_code)]
 
@@ -49,6 +50,54 @@ pub fn elsewhere_nhs() -> NhsNumber {
 pub fn dissent_nhs() -> NhsNumber {
     fixtures::dissenting_record().patient.nhs_number
 }
+/// The example record with sensitive consultation content (see [`sensitive_consultations`]).
+pub fn sensitive_consultations_nhs() -> NhsNumber {
+    nhs(900_000_600)
+}
+
+/// A sexual-health code in the sensitive exclusion set (genital herpes).
+pub const SENSITIVE_CODE: u64 = 33839006;
+
+/// The example record (under [`sensitive_consultations_nhs`]) with a sensitive diagnosis
+/// (entry 300) recorded in the AF consultation of 2023-02-10, and a sexual-health
+/// attendance on 2026-05-05 (encounter 301) that links only another sensitive diagnosis
+/// (entry 302).
+pub fn sensitive_consultations() -> GpRecord {
+    use openmig_domain::record::{Coded, Encounter, EncounterKind, EntryMeta, Problem, ProblemStatus, Significance};
+    use openmig_domain::{ClinicianId, EntryId, PartialDate, SnomedCode};
+    let gp = || ClinicianId(fixtures::GP_ID.into());
+    let meta = |id, on| EntryMeta { id: EntryId(id), recorded_on: on, recorded_by: gp(), confidential: false };
+    let problem = |id, on| Problem {
+        meta: meta(id, on),
+        code: Coded::new(SnomedCode::new(SENSITIVE_CODE).unwrap(), "Genital herpes simplex"),
+        status: ProblemStatus::Inactive,
+        significance: Significance::Major,
+        onset: Some(PartialDate::Day(on)),
+        ended: None,
+        notes: None,
+        related: Vec::new(),
+    };
+    let diagnosed = NaiveDate::from_ymd_opt(2023, 2, 10).unwrap();
+    let attended = NaiveDate::from_ymd_opt(2026, 5, 5).unwrap();
+    variant(sensitive_consultations_nhs(), |r| {
+        r.problems.push(problem(300, diagnosed));
+        r.problems.push(problem(302, attended));
+        for encounter in &mut r.encounters {
+            if encounter.meta.id == fixtures::ids::AF_CONSULTATION {
+                encounter.linked.push(EntryId(300));
+            }
+        }
+        r.encounters.push(Encounter {
+            meta: meta(301, attended),
+            start: attended.and_hms_opt(15, 0, 0).unwrap(),
+            duration_minutes: 10,
+            kind: EncounterKind::Surgery,
+            clinician: gp(),
+            notes: "Attended for sexual health follow-up; swab taken.".into(),
+            linked: vec![EntryId(302)],
+        });
+    })
+}
 
 fn variant(nhs_number: NhsNumber, change: impl FnOnce(&mut GpRecord)) -> GpRecord {
     let mut record = fixtures::example_record();
@@ -88,6 +137,7 @@ pub fn store() -> TestStore {
             }),
             variant(restricted_nhs(), |r| r.patient.restricted = true),
             variant(elsewhere_nhs(), |r| r.patient.registration.practice = OdsCode::parse(OTHER_ODS).unwrap()),
+            sensitive_consultations(),
         ];
         let prepared: Vec<PreparedRecord> = records.iter().map(|r| PreparedRecord::prepare(r, true, AS_OF)).collect();
         store.upsert_records(&prepared).unwrap();

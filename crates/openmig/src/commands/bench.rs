@@ -42,6 +42,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.medicines {
         return run_medicines(&args);
     }
+    if args.gateway {
+        return crate::commands::bench_gateway::run(&args);
+    }
     let practices =
         args.practices.unwrap_or_else(|| ((args.patients / 7_700).max(1) as u32).min(GeneratorConfig::MAX_PRACTICES));
     let config = GeneratorConfig {
@@ -176,7 +179,7 @@ fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     write_results(&args.out, &results)
 }
 
-fn write_results(out: &std::path::Path, results: &impl Serialize) -> anyhow::Result<()> {
+pub(crate) fn write_results(out: &std::path::Path, results: &impl Serialize) -> anyhow::Result<()> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -187,6 +190,6 @@ fn write_results(out: &std::path::Path, results: &impl Serialize) -> anyhow::Res
 }
 
 /// The `p` quantile (nearest rank) of values sorted ascending; 0 when there are none.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
 }

@@ -1,20 +1,26 @@
 //! `openmig demo`: the README's first command.
 //!
 //! Generates a small region (5,000 patients in 4 practices, one not sharing) on first
-//! run, then shows where to start: the brief's story patients, more demo NHS numbers by
-//! trait, and the record of the overnight-admission story. Later releases start the
-//! gateway here too.
+//! run, shows where to start (the brief's story patients, more demo NHS numbers by
+//! trait, the record of the overnight-admission story), then starts the practice
+//! providers and the gateway (`openmig serve`) and prints their URLs, a demo token for
+//! an emergency-department doctor and ready `curl` commands.
+
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Local;
+use openmig_auth::TokenRequest;
 use openmig_domain::traits::PatientTrait;
+use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
 use openmig_generator::record::stories::STORIES;
 use openmig_generator::{GeneratorConfig, nhs_numbers};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, ServeArgs};
 use crate::commands::generate::generate_file;
+use crate::commands::serve;
 use crate::output;
 use crate::summary;
 
@@ -90,5 +96,85 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     output::line(&format!("\nTry: openmig record <NHS number> --database {} --meds", args.database.display()))?;
     output::line(&format!("     openmig patients --database {} --trait antiepileptic", args.database.display()))?;
-    Ok(())
+    if args.no_serve {
+        return Ok(());
+    }
+    let examples = DemoPatients {
+        ordinary: featured.or(store.patients_with_trait(PatientTrait::Any, 1)?.first().copied()),
+        dissented: store.patients_with_trait(PatientTrait::Dissent, 1)?.first().copied(),
+        not_sharing: store.patients_with_trait(PatientTrait::PracticeSharingDisabled, 1)?.first().copied(),
+    };
+    drop(store);
+    start_servers(&args, &examples)
 }
+
+/// NHS numbers the `curl` examples use.
+struct DemoPatients {
+    ordinary: Option<NhsNumber>,
+    dissented: Option<NhsNumber>,
+    not_sharing: Option<NhsNumber>,
+}
+
+/// Starts the gateway and providers and prints how to call them.
+fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()> {
+    let serve_args = ServeArgs {
+        database: args.database.display().to_string(),
+        listen: args.listen.clone(),
+        config: None,
+        keys: args.keys.clone(),
+        public_url: None,
+    };
+    let prepared = serve::prepare(&serve_args)?;
+    let doctor = TokenRequest {
+        user_name: "Dr Demo Clinician".into(),
+        consent: Some(ConsentBasis::Given),
+        ttl: Duration::from_secs(3600),
+        ..TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse(DEMO_CONSUMER).expect("a valid ODS code"))
+    };
+    let token =
+        openmig_auth::mint(&prepared.issuer, &doctor, chrono::Utc::now()).context("cannot mint the demo token")?;
+    serve::serve(prepared, &args.listen, None, |address, prepared| {
+        let base = format!("http://{address}");
+        output::line(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="))?;
+        output::line(&format!(
+            "gateway, GP Connect structured: {base}/gpconnect/fhir/Patient/$gpc.getstructuredrecord"
+        ))?;
+        output::line(&format!("gateway, FHIR R4 UK Core:       {base}/fhir/R4"))?;
+        output::line(&format!("gateway, medicines review:      {base}/api/v1/patients/<NHS number>/medicines"))?;
+        for practice in &prepared.practices {
+            output::line(&format!(
+                "provider {} ({}{}): {base}{}",
+                practice.ods_code,
+                practice.clinical_system,
+                if practice.sharing_enabled { "" } else { ", sharing disabled" },
+                openmig_provider::base_path(&practice.ods_code)
+            ))?;
+        }
+        output::line(&format!(
+            "\nDemo token: a doctor at {DEMO_CONSUMER} (emergency department), consent given, valid 1 hour.\n\
+             More: openmig token --keys {} --user ID --role ROLE --org ODS [--consent given|emergency --reason TEXT]\n",
+            args.keys.display()
+        ))?;
+        output::line(&format!("export TOKEN={token}"))?;
+        if let Some(nhs) = patients.ordinary {
+            output::line(&format!("curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/patients/{nhs}/medicines"))?;
+            output::line(&format!(
+                "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'"
+            ))?;
+        }
+        if let Some(nhs) = patients.dissented {
+            output::line(&format!(
+                "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'   # refused: the patient dissented"
+            ))?;
+        }
+        if let Some(nhs) = patients.not_sharing {
+            output::line(&format!(
+                "curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/patients/{nhs}/medicines   # refused: practice not sharing"
+            ))?;
+        }
+        Ok(())
+    })
+}
+
+/// The demo configuration's emergency department.
+const DEMO_CONSUMER: &str = "ZC010";

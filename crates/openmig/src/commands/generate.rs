@@ -59,19 +59,39 @@ pub fn generate_file(config: GeneratorConfig, out: &Path, force: bool) -> anyhow
         produced
     };
     temp.persist(out)?;
+    set_aside_old_audit_checkpoints(out)?;
     Ok(produced)
+}
+
+/// A new store file starts with no audit log, so the signed checkpoints of a replaced
+/// file's log no longer describe it (and would make the gateway refuse to open the new
+/// log as "truncated"). They are evidence, so they are renamed aside, never deleted.
+fn set_aside_old_audit_checkpoints(out: &Path) -> anyhow::Result<()> {
+    let checkpoints = openmig_audit::default_checkpoints_path(out);
+    if !checkpoints.exists() {
+        return Ok(());
+    }
+    let stamp = Local::now().format("%Y%m%dT%H%M%S");
+    let mut kept = checkpoints.clone().into_os_string();
+    kept.push(format!(".replaced-{stamp}"));
+    let kept = PathBuf::from(kept);
+    std::fs::rename(&checkpoints, &kept)
+        .with_context(|| format!("cannot set aside the old audit checkpoints {}", checkpoints.display()))?;
+    eprintln!("the replaced store's audit checkpoints were kept as {}", kept.display());
+    Ok(())
 }
 
 /// The temporary file being written, for the interrupt handler to remove.
 static IN_PROGRESS: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// On Ctrl-C, remove the file being written and exit with the conventional status 130.
+/// On Ctrl-C while a file is being written, remove it and exit with the conventional
+/// status 130. Once no file is in progress the handler does nothing, so a process that
+/// goes on after generating (`openmig demo` serving) stops through its own handler.
 fn remove_partial_file_on_interrupt() {
     // Only one handler may be installed per process; a second call is harmless.
     let _ = ctrlc::set_handler(|| {
-        if let Some(path) = IN_PROGRESS.lock().ok().and_then(|mut p| p.take()) {
-            remove_with_side_files(&path);
-        }
+        let Some(path) = IN_PROGRESS.lock().ok().and_then(|mut p| p.take()) else { return };
+        remove_with_side_files(&path);
         eprintln!("error: interrupted; no output file was written");
         std::process::exit(130);
     });

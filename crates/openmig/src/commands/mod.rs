@@ -1,7 +1,9 @@
 //! One module per command; each turns its typed arguments into library calls.
 
 mod asked;
+mod audit;
 mod bench;
+mod bench_gateway;
 mod demo;
 mod generate;
 mod info;
@@ -10,6 +12,7 @@ mod overdue;
 mod patients;
 mod record;
 mod serve;
+mod token;
 
 use crate::cli::{Cli, Command};
 
@@ -26,5 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Audit(command) => audit::run(command),
     }
 }

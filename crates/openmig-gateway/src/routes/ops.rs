@@ -1,0 +1,34 @@
+//! Operations: `/healthz` (the process answers) and `/readyz` (the store can be read
+//! and the audit log can be written, so requests can be served safely).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::Gateway;
+
+/// Alive.
+pub async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+/// Ready: the store answers and the audit log is open for writing.
+pub async fn readyz(State(gateway): State<Arc<Gateway>>) -> Response {
+    let store = Arc::clone(&gateway.store);
+    let audit = Arc::clone(&gateway.audit);
+    let checks = tokio::task::spawn_blocking(move || (store.counts().is_ok(), audit.is_writable())).await;
+    match checks {
+        Ok((true, true)) => (StatusCode::OK, "ready\n").into_response(),
+        Ok((store_ok, audit_ok)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: store {}, audit {}\n", up(store_ok), up(audit_ok)))
+                .into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response(),
+    }
+}
+
+fn up(ok: bool) -> &'static str {
+    if ok { "ok" } else { "unavailable" }
+}

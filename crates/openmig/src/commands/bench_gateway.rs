@@ -1,0 +1,265 @@
+//! `openmig bench --gateway`: audited views per second through the gateway, and the
+//! latency the gateway adds over calling the practice's provider directly.
+//!
+//! Both are driven in-process through the same axum routers `openmig serve` runs (tower
+//! `oneshot`, no sockets), so the difference between the two is exactly the gateway's
+//! work: token signature check, locate, policy, durable audit append (group commit,
+//! `synchronous=FULL`) and the same Bundle rendering. The request is the GP Connect
+//! structured record with allergies and medication (issues included), for random
+//! patients of the region.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{NaiveDate, TimeZone, Utc};
+use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
+use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
+use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
+use openmig_gateway::{Gateway, GatewayConfig};
+use openmig_generator::{GeneratorConfig, nhs_numbers};
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::cli::BenchArgs;
+use crate::commands::bench::{percentile, write_results};
+use crate::commands::generate::{generate_file, remove_with_side_files};
+
+#[derive(Debug, Serialize)]
+struct GatewayResults {
+    command: String,
+    patients: u64,
+    sequential_requests: usize,
+    provider_p50_ms: f64,
+    provider_p99_ms: f64,
+    gateway_p50_ms: f64,
+    gateway_p99_ms: f64,
+    gateway_added_p50_ms: f64,
+    concurrency: Vec<Throughput>,
+    cpus: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Throughput {
+    concurrent_clients: usize,
+    views: usize,
+    audited_views_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// The demo configuration's emergency department, whose doctor asks.
+const CONSUMER: &str = "ZC010";
+
+/// Runs the benchmark.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let config = GeneratorConfig { patients: args.patients, practices: 1, seed: args.seed, as_of };
+    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    generate_file(config, &args.database, true)?;
+    let keys = args.database.with_extension("keys");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&args.database)?);
+    let practice = store.practices()?.into_iter().next().context("the region has a practice")?;
+    // The region's clock: records are "as of" the generation day.
+    let now = Utc.from_utc_datetime(&as_of.and_hms_opt(12, 0, 0).expect("valid time"));
+    let issuer = IssuerKey::generate()?;
+    let audit =
+        Arc::new(AuditLog::open(&args.database, CheckpointKey::load_or_create(&keys)?, AuditOptions::default())?);
+    let issuers = TrustedIssuers::from_key(&issuer);
+    let mut doctor = TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse(CONSUMER)?);
+    doctor.consent = Some(ConsentBasis::Given);
+    let token = openmig_auth::mint(&issuer, &doctor, now)?;
+    let identity = issuers.verify(Some(&format!("Bearer {token}")), openmig_auth::DEFAULT_AUDIENCE, now)?;
+    let provider_audience = format!("/{}/STU3/1/gpconnect/structured", practice.ods_code);
+    let gp_connect_jwt =
+        unsigned_jwt(&Value::Object(identity.gp_connect_claims("openmig-gateway", &provider_audience, now)));
+    let gateway = Gateway {
+        config: GatewayConfig::demo(),
+        store: Arc::clone(&store),
+        issuers,
+        audience: openmig_auth::DEFAULT_AUDIENCE.to_string(),
+        audit: Arc::clone(&audit),
+        audit_database: args.database.clone(),
+        public_url: "http://bench".into(),
+        clock: Arc::new(move || now),
+    };
+    let gateway_router = openmig_gateway::router(Arc::new(gateway));
+    let provider_router = openmig_provider::router(Arc::clone(&store), move || now);
+    let patients: Vec<NhsNumber> = (0..args.patients).map(|i| nhs_numbers::nhs_number(args.seed, i)).collect();
+    let calls = Calls {
+        gateway: gateway_router,
+        provider: provider_router,
+        token,
+        gp_connect_jwt,
+        provider_path: format!("{}/Patient/$gpc.getstructuredrecord", openmig_provider::base_path(&practice.ods_code)),
+        asid: practice.asid.clone(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let results = runtime.block_on(async {
+        // Only patients both paths may show (not dissented, deceased, …) are timed.
+        let shown = calls.shown_patients(&patients).await?;
+        let sequential = args.reads.min(shown.len() * 4).max(1);
+        let (mut provider, mut through_gateway) = (Vec::new(), Vec::new());
+        for i in 0..sequential {
+            let nhs = shown[i % shown.len()];
+            provider.push(ms(calls.provider(nhs).await?.1));
+            through_gateway.push(ms(calls.gateway(nhs).await?.1));
+        }
+        provider.sort_by(f64::total_cmp);
+        through_gateway.sort_by(f64::total_cmp);
+        let mut concurrency = Vec::new();
+        for clients in [1, 16, 64] {
+            concurrency.push(calls.throughput(&shown, clients, sequential.max(clients)).await?);
+        }
+        anyhow::Ok(GatewayResults {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            patients: args.patients,
+            sequential_requests: sequential,
+            provider_p50_ms: percentile(&provider, 0.50),
+            provider_p99_ms: percentile(&provider, 0.99),
+            gateway_p50_ms: percentile(&through_gateway, 0.50),
+            gateway_p99_ms: percentile(&through_gateway, 0.99),
+            gateway_added_p50_ms: percentile(&through_gateway, 0.50) - percentile(&provider, 0.50),
+            concurrency,
+            cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        })
+    })?;
+    drop(calls);
+    drop(runtime);
+    if let Ok(audit) = Arc::try_unwrap(audit) {
+        audit.close()?;
+    }
+    drop(store);
+    if !args.keep {
+        remove_with_side_files(&args.database);
+        let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&args.database));
+        let _ = std::fs::remove_dir_all(&keys);
+    }
+    write_results(&args.out, &results)
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// An unsigned GP Connect JWT (gpconnect.md §2): what the provider leg carries.
+fn unsigned_jwt(claims: &Value) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{header}.{payload}.")
+}
+
+/// The two ways of asking for the same record.
+struct Calls {
+    gateway: Router,
+    provider: Router,
+    token: String,
+    gp_connect_jwt: String,
+    provider_path: String,
+    asid: String,
+}
+
+impl Calls {
+    fn body(nhs: NhsNumber) -> String {
+        json!({ "resourceType": "Parameters", "parameter": [
+            { "name": "patientNHSNumber", "valueIdentifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs.to_string() } },
+            { "name": "includeAllergies", "part": [{ "name": "includeResolvedAllergies", "valueBoolean": true }] },
+            { "name": "includeMedication", "part": [{ "name": "includePrescriptionIssues", "valueBoolean": true }] },
+        ]})
+        .to_string()
+    }
+
+    fn request(path: &str, bearer: &str) -> axum::http::request::Builder {
+        Request::post(path)
+            .header("Ssp-TraceID", "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a")
+            .header("Ssp-From", "200000000359")
+            .header("Ssp-InteractionID", openmig_provider::headers::GET_STRUCTURED_RECORD_INTERACTION)
+            .header("Authorization", format!("Bearer {bearer}"))
+            .header("Content-Type", "application/fhir+json")
+    }
+
+    async fn send(router: &Router, request: Request<Body>) -> anyhow::Result<(u16, Duration)> {
+        let started = Instant::now();
+        let response = router.clone().oneshot(request).await?;
+        let status = response.status().as_u16();
+        axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        Ok((status, started.elapsed()))
+    }
+
+    async fn gateway(&self, nhs: NhsNumber) -> anyhow::Result<(u16, Duration)> {
+        let request = Self::request("/gpconnect/fhir/Patient/$gpc.getstructuredrecord", &self.token)
+            .body(Body::from(Self::body(nhs)))?;
+        Self::send(&self.gateway, request).await
+    }
+
+    async fn provider(&self, nhs: NhsNumber) -> anyhow::Result<(u16, Duration)> {
+        let request = Self::request(&self.provider_path, &self.gp_connect_jwt)
+            .header("Ssp-To", &self.asid)
+            .body(Body::from(Self::body(nhs)))?;
+        Self::send(&self.provider, request).await
+    }
+
+    /// The patients the provider shows (up to 2,000), checked to be shown by the gateway too.
+    async fn shown_patients(&self, patients: &[NhsNumber]) -> anyhow::Result<Vec<NhsNumber>> {
+        let mut shown = Vec::new();
+        for &nhs in patients.iter().take(2_000) {
+            if self.provider(nhs).await?.0 == 200 {
+                shown.push(nhs);
+            }
+        }
+        let Some(&first) = shown.first() else { bail!("no patient in the region can be shown") };
+        let status = self.gateway(first).await?.0;
+        if status != 200 {
+            bail!("the gateway refused a patient the provider shows (HTTP {status})");
+        }
+        Ok(shown)
+    }
+
+    /// `views` audited views by `clients` concurrent clients.
+    async fn throughput(&self, shown: &[NhsNumber], clients: usize, views: usize) -> anyhow::Result<Throughput> {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for client in 0..clients {
+            let router = self.gateway.clone();
+            let token = self.token.clone();
+            let mine: Vec<NhsNumber> = (client..views).step_by(clients).map(|i| shown[i % shown.len()]).collect();
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                for nhs in mine {
+                    let request = Self::request("/gpconnect/fhir/Patient/$gpc.getstructuredrecord", &token)
+                        .body(Body::from(Self::body(nhs)))?;
+                    let (status, elapsed) = Self::send(&router, request).await?;
+                    if status != 200 {
+                        bail!("a view failed under load (HTTP {status})");
+                    }
+                    latencies.push(ms(elapsed));
+                }
+                anyhow::Ok(latencies)
+            }));
+        }
+        let mut latencies = Vec::new();
+        for task in tasks {
+            latencies.extend(task.await??);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        latencies.sort_by(f64::total_cmp);
+        Ok(Throughput {
+            concurrent_clients: clients,
+            views: latencies.len(),
+            audited_views_per_second: latencies.len() as f64 / seconds,
+            p50_ms: percentile(&latencies, 0.50),
+            p99_ms: percentile(&latencies, 0.99),
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! `openmig demo` end to end, as the README's first command: it generates the region,
+//! starts the providers and the gateway on a real listener, prints a token and `curl`
+//! examples that work; Ctrl-C stops it and leaves an audit log that verifies.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin;
+use tempfile::TempDir;
+
+/// Kills the server if a test fails half-way.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 GET over a plain socket: status and body.
+fn http_get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("demo.db");
+    let keys = dir.path().join("keys");
+    let child = Command::new(cargo_bin("openmig"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--database"])
+        .arg(&db)
+        .arg("--keys")
+        .arg(&keys)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let (mut address, mut token, mut medicines_path, mut refused_path) = (None, None, None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("=== openmig is serving on http://") {
+            address = rest.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(rest) = line.strip_prefix("export TOKEN=") {
+            token = Some(rest.to_string());
+        }
+        if line.starts_with("curl ") && line.contains("/medicines") {
+            let path = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+            let path = format!("/{}", path.splitn(4, '/').nth(3).unwrap());
+            if line.contains("refused") {
+                refused_path = Some(path);
+            } else {
+                medicines_path = Some(path);
+            }
+        }
+        if refused_path.is_some() && medicines_path.is_some() {
+            break;
+        }
+    }
+    let address = address.expect("the demo prints where it serves");
+    let token = token.expect("the demo prints a token");
+    let medicines_path = medicines_path.expect("the demo prints a medicines curl example");
+
+    assert_eq!(http_get(&address, "/readyz", None).0, 200);
+    let (status, body) = http_get(&address, &medicines_path, Some(&token));
+    assert_eq!(status, 200, "{body}");
+    let review: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(!review["current"].as_array().unwrap().is_empty(), "the featured patient has current medicines");
+    let (status, body) = http_get(&address, &refused_path.expect("a refused example"), Some(&token));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("This GP practice has not enabled record sharing."), "{body}");
+    let (status, _) = http_get(&address, &medicines_path, None);
+    assert_eq!(status, 401);
+    // A practice's provider endpoint answers on the same listener.
+    let (status, body) = http_get(&address, "/Z90001/STU3/1/gpconnect/structured/fhir/metadata", None);
+    assert_eq!(status, 200, "{body}");
+
+    // Ctrl-C: a clean stop writes the final audit checkpoint; the log verifies.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "demo exits cleanly on Ctrl-C: {status:?}");
+    let verify = Command::new(cargo_bin("openmig"))
+        .args(["audit", "verify", "--database"])
+        .arg(&db)
+        .arg("--keys")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+}
