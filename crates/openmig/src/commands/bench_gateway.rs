@@ -49,12 +49,16 @@ struct GatewayResults {
 
 #[derive(Debug, Serialize)]
 struct Throughput {
+    target: &'static str,
     concurrent_clients: usize,
     views: usize,
-    audited_views_per_second: f64,
+    views_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
+
+/// The gateway's GP Connect operation.
+const GATEWAY_OPERATION: &str = "/gpconnect/fhir/Patient/$gpc.getstructuredrecord";
 
 /// The demo configuration's emergency department, whose doctor asks.
 const CONSUMER: &str = "ZC010";
@@ -80,7 +84,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     doctor.consent = Some(ConsentBasis::Given);
     let token = openmig_auth::mint(&issuer, &doctor, now)?;
     let identity = issuers.verify(Some(&format!("Bearer {token}")), openmig_auth::DEFAULT_AUDIENCE, now)?;
-    let provider_audience = format!("/{}/STU3/1/gpconnect/structured", practice.ods_code);
+    let provider_audience = format!("http://bench/{}/STU3/1/gpconnect/structured", practice.ods_code);
     let gp_connect_jwt =
         unsigned_jwt(&Value::Object(identity.gp_connect_claims("openmig-gateway", &provider_audience, now)));
     let gateway = Gateway {
@@ -120,7 +124,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         through_gateway.sort_by(f64::total_cmp);
         let mut concurrency = Vec::new();
         for clients in [1, 16, 64] {
-            concurrency.push(calls.throughput(&shown, clients, sequential.max(clients)).await?);
+            for target in [Target::Provider, Target::Gateway, Target::GatewayPatientRead] {
+                concurrency.push(calls.throughput(&shown, clients, sequential.max(clients), target).await?);
+            }
         }
         anyhow::Ok(GatewayResults {
             command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -160,6 +166,28 @@ fn unsigned_jwt(claims: &Value) -> String {
     format!("{header}.{payload}.")
 }
 
+/// What a throughput run calls.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// The practice's provider directly: the structured record, no gateway.
+    Provider,
+    /// The same structured record through the gateway (audited).
+    Gateway,
+    /// A demographic read through the gateway (`GET /fhir/R4/Patient/{nhs}`): the
+    /// gateway's own work (token, locate, policy, durable audit) with little rendering.
+    GatewayPatientRead,
+}
+
+impl Target {
+    fn label(self) -> &'static str {
+        match self {
+            Target::Provider => "provider structured record (allergies + medication with issues)",
+            Target::Gateway => "gateway structured record (allergies + medication with issues), audited",
+            Target::GatewayPatientRead => "gateway R4 Patient read, audited",
+        }
+    }
+}
+
 /// The two ways of asking for the same record.
 struct Calls {
     gateway: Router,
@@ -193,12 +221,17 @@ impl Calls {
         let started = Instant::now();
         let response = router.clone().oneshot(request).await?;
         let status = response.status().as_u16();
-        axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        if status >= 500 || status == 400 || status == 401 {
+            // Not a patient-level refusal: the benchmark itself is wrong; say why.
+            let outcome: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            bail!("HTTP {status}: {}", outcome["issue"][0]["diagnostics"]);
+        }
         Ok((status, started.elapsed()))
     }
 
     async fn gateway(&self, nhs: NhsNumber) -> anyhow::Result<(u16, Duration)> {
-        let request = Self::request("/gpconnect/fhir/Patient/$gpc.getstructuredrecord", &self.token)
+        let request = Self::request(GATEWAY_OPERATION, &self.token)
             .body(Body::from(Self::body(nhs)))?;
         Self::send(&self.gateway, request).await
     }
@@ -226,19 +259,35 @@ impl Calls {
         Ok(shown)
     }
 
-    /// `views` audited views by `clients` concurrent clients.
-    async fn throughput(&self, shown: &[NhsNumber], clients: usize, views: usize) -> anyhow::Result<Throughput> {
+    /// `views` views by `clients` concurrent clients of `target`.
+    async fn throughput(
+        &self,
+        shown: &[NhsNumber],
+        clients: usize,
+        views: usize,
+        target: Target,
+    ) -> anyhow::Result<Throughput> {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for client in 0..clients {
-            let router = self.gateway.clone();
-            let token = self.token.clone();
+            let (router, bearer) = match target {
+                Target::Provider => (self.provider.clone(), self.gp_connect_jwt.clone()),
+                Target::Gateway | Target::GatewayPatientRead => (self.gateway.clone(), self.token.clone()),
+            };
+            let (provider_path, asid) = (self.provider_path.clone(), self.asid.clone());
             let mine: Vec<NhsNumber> = (client..views).step_by(clients).map(|i| shown[i % shown.len()]).collect();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 for nhs in mine {
-                    let request = Self::request("/gpconnect/fhir/Patient/$gpc.getstructuredrecord", &token)
-                        .body(Body::from(Self::body(nhs)))?;
+                    let request = match target {
+                        Target::Provider => Self::request(&provider_path, &bearer)
+                            .header("Ssp-To", &asid)
+                            .body(Body::from(Self::body(nhs)))?,
+                        Target::Gateway => Self::request(GATEWAY_OPERATION, &bearer).body(Body::from(Self::body(nhs)))?,
+                        Target::GatewayPatientRead => Request::get(format!("/fhir/R4/Patient/{nhs}"))
+                            .header("Authorization", format!("Bearer {bearer}"))
+                            .body(Body::empty())?,
+                    };
                     let (status, elapsed) = Self::send(&router, request).await?;
                     if status != 200 {
                         bail!("a view failed under load (HTTP {status})");
@@ -255,9 +304,10 @@ impl Calls {
         let seconds = started.elapsed().as_secs_f64();
         latencies.sort_by(f64::total_cmp);
         Ok(Throughput {
+            target: target.label(),
             concurrent_clients: clients,
             views: latencies.len(),
-            audited_views_per_second: latencies.len() as f64 / seconds,
+            views_per_second: latencies.len() as f64 / seconds,
             p50_ms: percentile(&latencies, 0.50),
             p99_ms: percentile(&latencies, 0.99),
         })
