@@ -22,6 +22,7 @@
 pub mod access;
 pub mod config;
 pub mod error;
+pub mod lastgood;
 pub mod policy;
 pub mod routes;
 

@@ -231,8 +231,7 @@ impl Calls {
     }
 
     async fn gateway(&self, nhs: NhsNumber) -> anyhow::Result<(u16, Duration)> {
-        let request = Self::request(GATEWAY_OPERATION, &self.token)
-            .body(Body::from(Self::body(nhs)))?;
+        let request = Self::request(GATEWAY_OPERATION, &self.token).body(Body::from(Self::body(nhs)))?;
         Self::send(&self.gateway, request).await
     }
 
@@ -283,7 +282,9 @@ impl Calls {
                         Target::Provider => Self::request(&provider_path, &bearer)
                             .header("Ssp-To", &asid)
                             .body(Body::from(Self::body(nhs)))?,
-                        Target::Gateway => Self::request(GATEWAY_OPERATION, &bearer).body(Body::from(Self::body(nhs)))?,
+                        Target::Gateway => {
+                            Self::request(GATEWAY_OPERATION, &bearer).body(Body::from(Self::body(nhs)))?
+                        }
                         Target::GatewayPatientRead => Request::get(format!("/fhir/R4/Patient/{nhs}"))
                             .header("Authorization", format!("Bearer {bearer}"))
                             .body(Body::empty())?,
