@@ -236,7 +236,7 @@ fn trace_id(headers: &HeaderMap) -> String {
 }
 
 /// A version 4 UUID from the system's secure random source.
-fn random_uuid() -> String {
+pub(crate) fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
     if aws_lc_rs::rand::fill(&mut bytes).is_err() {
         // The secure random source failing is not a reason to refuse care; the trace id

@@ -22,6 +22,7 @@
 pub mod access;
 pub mod config;
 pub mod error;
+pub mod federation;
 pub mod lastgood;
 pub mod policy;
 pub mod routes;
@@ -61,6 +62,8 @@ pub struct Gateway {
     pub public_url: String,
     /// The clock.
     pub clock: Clock,
+    /// The practice inboxes that write-back documents are stored in (routes/inbox.rs).
+    pub inbox: Arc<openmig_inbox::Inbox>,
 }
 
 impl Gateway {

@@ -8,12 +8,17 @@
 //! `Parameters` body ([`parameters`]), the patient (404 / 403), and is answered with
 //! `openmig_fhir::structured_bundle`.
 //!
+//! [`router_with_faults`] adds run-time fault injection for demos and resilience tests
+//! ([`faults`]: latency, errors, dropped connections, down, wrong patient, malformed
+//! Bundle) and its admin routes; [`router`] has neither.
+//!
 //! This crate owns the HTTP boundary only: it decides nothing about the record's content
-//! (that is `openmig-fhir`) and keeps no state besides the store. It must never log an NHS
-//! number or clinical content, and never panic on input.
+//! (that is `openmig-fhir`) and keeps no state besides the store and the fault switches.
+//! It must never log an NHS number or clinical content, and never panic on input.
 
 pub mod capability;
 pub mod error;
+pub mod faults;
 pub mod headers;
 pub mod jwt;
 pub mod parameters;
@@ -33,6 +38,7 @@ use openmig_store::{PracticeEntry, Store};
 use serde_json::Value;
 
 use crate::error::{FHIR_JSON, ProviderError, SpineCode};
+pub use crate::faults::{FaultSettings, Faults};
 use crate::parameters::StructuredRequest;
 
 /// The operation's name as it appears in the path.
@@ -50,19 +56,38 @@ pub fn base_path(ods: &OdsCode) -> String {
 struct AppState {
     store: Arc<dyn Store>,
     clock: Clock,
+    faults: Option<Faults>,
 }
 
 /// The provider's routes over `store`, judging time by `clock`.
 pub fn router(store: Arc<dyn Store>, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Router {
-    let state = AppState { store, clock: Arc::new(clock) };
-    Router::new()
-        .route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata))
-        .route(
-            "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
-            post(get_structured_record).fallback(wrong_method),
-        )
-        .fallback(not_found)
-        .with_state(state)
+    build_router(AppState { store, clock: Arc::new(clock), faults: None })
+}
+
+/// [`router`] with the faults in `faults` applied to every FHIR route, and the admin
+/// routes `GET`/`POST`/`DELETE /{ODS}/_admin/faults` (see [`faults`]). For demos and
+/// tests only.
+pub fn router_with_faults(
+    store: Arc<dyn Store>,
+    clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
+    faults: Faults,
+) -> Router {
+    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults) })
+}
+
+fn build_router(state: AppState) -> Router {
+    let mut routes = Router::new().route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata)).route(
+        "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
+        post(get_structured_record).fallback(wrong_method),
+    );
+    if let Some(faults) = state.faults.clone() {
+        // route_layer: the faults apply to the FHIR routes above only, never to the admin
+        // routes merged after them nor to the 404 fallback.
+        routes = routes
+            .route_layer(axum::middleware::from_fn_with_state(faults.clone(), faults::inject))
+            .merge(faults::admin_routes(faults));
+    }
+    routes.fallback(not_found).with_state(state)
 }
 
 /// Serves `router` on `listener` until Ctrl-C.
@@ -107,7 +132,12 @@ async fn get_structured_record(
     let request = StructuredRequest::parse(&body, now.date_naive())?;
     let options = request.options()?;
 
-    let record = patient_record(&state, request.nhs_number, &entry.practice.ods_code).await?;
+    let wrong_patient = state.faults.as_ref().is_some_and(|f| f.get(&entry.practice.ods_code).wrong_patient);
+    let record = if wrong_patient {
+        faults::another_patients_record(&state, request.nhs_number, &entry.practice.ods_code).await?
+    } else {
+        patient_record(&state, request.nhs_number, &entry.practice.ods_code).await?
+    };
     let mut bundle = openmig_fhir::structured_bundle(&record, &entry.practice, &entry.clinicians, &options);
     if !request.unrecognised.is_empty()
         && let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut)

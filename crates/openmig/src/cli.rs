@@ -48,6 +48,9 @@ pub enum Command {
     /// Check the tamper-evident audit log, or report who viewed a practice's or patient's records.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A practice's inbox of write-back documents: list them, or acknowledge one.
+    #[command(subcommand)]
+    Inbox(crate::commands::inbox::InboxCommand),
 }
 
 /// `openmig serve`.

@@ -35,9 +35,20 @@ fn crate_dependencies_flow_one_way() {
         ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-store"]),
         ("openmig-auth", &["openmig-domain"]),
         ("openmig-audit", &["openmig-domain"]),
+        ("openmig-inbox", &["openmig-domain"]),
+        ("openmig-tls", &[]),
         (
             "openmig-gateway",
-            &["openmig-audit", "openmig-auth", "openmig-domain", "openmig-fhir", "openmig-provider", "openmig-store"],
+            &[
+                "openmig-audit",
+                "openmig-auth",
+                "openmig-domain",
+                "openmig-fhir",
+                "openmig-inbox",
+                "openmig-provider",
+                "openmig-store",
+                "openmig-tls",
+            ],
         ),
         (
             "openmig",
@@ -48,9 +59,11 @@ fn crate_dependencies_flow_one_way() {
                 "openmig-gateway",
                 "openmig-fhir",
                 "openmig-generator",
+                "openmig-inbox",
                 "openmig-provider",
                 "openmig-store",
                 "openmig-store-sqlite",
+                "openmig-tls",
             ],
         ),
     ];

@@ -45,6 +45,7 @@ mod investigations;
 mod lists;
 mod medications;
 mod problems;
+pub mod reader;
 mod referrals;
 mod uncategorised;
 pub mod urls;

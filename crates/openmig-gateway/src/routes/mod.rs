@@ -3,6 +3,7 @@
 mod audit;
 mod directory;
 mod gpconnect;
+mod inbox;
 mod medicines;
 mod ops;
 mod r4;
@@ -15,6 +16,8 @@ use axum::routing::{get, post};
 
 use crate::Gateway;
 use crate::error::GatewayError;
+
+pub use inbox::{OUTBOX_INTERVAL, spawn_outbox};
 
 /// All routes, over the shared gateway state.
 pub fn router(gateway: Arc<Gateway>) -> Router {
@@ -29,10 +32,13 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/fhir/R4/Patient", get(r4::patient_search))
         .route("/fhir/R4/Patient/{id}", get(r4::patient_read))
         .route("/fhir/R4/Patient/{id}/{operation}", get(r4::everything))
-        .route("/fhir/R4/{resource_type}", get(r4::type_search))
+        .route("/fhir/R4/{resource_type}", get(r4::type_search).post(inbox::create))
         .route("/api/v1/patients/{nhs}/medicines", get(medicines::review))
         .route("/api/v1/patients/{nhs}/medicines/requested-check", post(medicines::requested_check))
         .route("/practices/{ods}/audit", get(audit::report))
+        .route("/practices/{ods}/inbox", get(inbox::list))
+        .route("/practices/{ods}/inbox/{id}", get(inbox::read))
+        .route("/practices/{ods}/inbox/{id}/ack", post(inbox::acknowledge))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .with_state(gateway)

@@ -184,6 +184,7 @@ pub fn gateway_with(config: GatewayConfig) -> TestGateway {
         audit_database: audit_db.clone(),
         public_url: PUBLIC_URL.into(),
         clock: Arc::new(now),
+        inbox: Arc::new(openmig_inbox::Inbox::open(&audit_db).unwrap()),
     };
     TestGateway { gateway: Arc::new(gateway), key, audit_db, checkpoints, keys_dir, dir }
 }

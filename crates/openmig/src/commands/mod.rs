@@ -6,6 +6,7 @@ mod bench;
 mod bench_gateway;
 mod demo;
 mod generate;
+pub(crate) mod inbox;
 mod info;
 mod medicines;
 mod overdue;
@@ -31,5 +32,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
         Command::Audit(command) => audit::run(command),
+        Command::Inbox(command) => inbox::run(command),
     }
 }

@@ -78,6 +78,8 @@ pub fn serve(
     announce: impl FnOnce(SocketAddr, &Prepared) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let audit = open_audit(&prepared.database, &prepared.keys)?;
+    let inbox =
+        Arc::new(openmig_inbox::Inbox::open_existing(&prepared.database).context("cannot open the practice inbox")?);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {
@@ -96,7 +98,15 @@ pub fn serve(
             audit_database: prepared.database.clone(),
             public_url: public_url.unwrap_or_else(|| format!("http://{address}")),
             clock: Arc::new(chrono::Utc::now),
+            inbox: Arc::clone(&inbox),
         };
+        let delivery = Arc::new(openmig_inbox::LocalDelivery);
+        openmig_gateway::routes::spawn_outbox(
+            inbox,
+            delivery,
+            Arc::new(chrono::Utc::now),
+            openmig_gateway::routes::OUTBOX_INTERVAL,
+        );
         let router = openmig_provider::router(Arc::clone(&prepared.store), chrono::Utc::now)
             .merge(openmig_gateway::router(Arc::new(gateway)));
         openmig_provider::serve(listener, router).await.context("the server failed")

@@ -1,0 +1,188 @@
+//! Consultations: one record encounter per `Encounter`, with what was recorded in it.
+//!
+//! - Linked entries: the items under the encounter's consultation List (code
+//!   325851000000107, `encounter` the Encounter), through its topic and heading Lists,
+//!   in that order, each entry once (a medicine's plan and its orders are one entry).
+//!   Display-only items (kinds the provider could not export) are not entries.
+//! - Notes: the narrative Observations (37331000000100 "Comment note") whose `context`
+//!   is the Encounter; their performer is who recorded the consultation (else the
+//!   clinician seen).
+//! - Kind: the `type` coding that is one of openmig's encounter kinds. A consultation of
+//!   another kind is left out, with a warning: the domain has no "other" kind, and
+//!   calling it a surgery consultation would invent a fact.
+//! - Start: `period.start` in UK time; duration: `length` in minutes (else the period);
+//!   recorded: the consultation List's `date` (else the day it started).
+//!
+//! Each structure List is read once, for the first consultation that reaches it, so a
+//! Bundle cannot make the reader walk the same List many times.
+
+use std::collections::{HashMap, HashSet};
+
+use openmig_domain::record::{Encounter, EncounterKind, EntryMeta};
+use openmig_domain::{EntryId, SnomedCode};
+use serde_json::Value;
+
+use super::super::urls;
+use super::bundle::ResId;
+use super::values::{array, code_in, first, optional_day, snomed, text, uk_local_time, whole};
+use super::{ReadError, Reader, invalid};
+
+const KIND: &str = "Encounter";
+
+/// How deep consultation → topic → heading → item Lists may nest (GP Connect uses three
+/// levels; one more is tolerated).
+const MAX_DEPTH: usize = 4;
+
+/// The narrative Observations, each with its Encounter.
+pub(super) fn narratives(reader: &Reader<'_>) -> Result<HashMap<ResId, ResId>, ReadError> {
+    let mut out = HashMap::new();
+    for id in reader.of_kind("Observation") {
+        let resource = reader.resource(id);
+        if code_in(&resource["code"], urls::SNOMED) != Some(urls::COMMENT_NOTE.0) {
+            continue;
+        }
+        if let Some(encounter) = reader.index.target(&resource["context"], id, "Observation.context")?
+            && reader.index.get(encounter).kind == KIND
+        {
+            out.insert(id, encounter);
+        }
+    }
+    Ok(out)
+}
+
+/// Every consultation of a kind openmig knows.
+pub(super) fn read(reader: &mut Reader<'_>, narratives: &HashMap<ResId, ResId>) -> Result<Vec<Encounter>, ReadError> {
+    let mut structure: HashMap<ResId, ResId> = HashMap::new();
+    for list in reader.of_kind("List") {
+        let resource = reader.resource(list);
+        if code_in(&resource["code"], urls::SNOMED) != Some(urls::CONSULTATION_LIST.0) {
+            continue;
+        }
+        if let Some(encounter) = reader.index.target_of(&resource["encounter"], list, "List.encounter", KIND)? {
+            structure.entry(encounter).or_insert(list);
+        }
+    }
+    let mut notes_of: HashMap<ResId, Vec<ResId>> = HashMap::new();
+    for (narrative, encounter) in narratives {
+        notes_of.entry(*encounter).or_default().push(*narrative);
+    }
+    for notes in notes_of.values_mut() {
+        notes.sort_unstable();
+    }
+
+    let mut walked = HashSet::new();
+    let mut out = Vec::new();
+    let mut unknown_kinds = 0usize;
+    for id in reader.of_kind(KIND) {
+        let resource = reader.resource(id);
+        if matches!(text(resource, "status"), Some("entered-in-error" | "cancelled")) {
+            continue;
+        }
+        let Some(entry) = reader.entries.get(id) else { continue };
+        let Some(kind) = kind(resource) else {
+            unknown_kinds += 1;
+            continue;
+        };
+        let period = &resource["period"];
+        let start = text(period, "start")
+            .and_then(uk_local_time)
+            .ok_or_else(|| invalid(KIND, "no period.start date and time"))?;
+        let duration_minutes = match resource["length"].get("value") {
+            Some(value) => whole::<u16>(value).ok_or_else(|| invalid(KIND, "length is not whole minutes"))?,
+            None => text(period, "end")
+                .and_then(uk_local_time)
+                .and_then(|end| u16::try_from((end - start).num_minutes()).ok())
+                .unwrap_or(0),
+        };
+        let participant = array(resource, "participant")
+            .iter()
+            .find(|p| {
+                array(p, "type")
+                    .iter()
+                    .any(|t| code_in(t, urls::PARTICIPATION_TYPE_SYSTEM) == Some(urls::PRIMARY_PERFORMER.0))
+            })
+            .or_else(|| first(resource, "participant"));
+        let individual = participant.map_or(&Value::Null, |p| &p["individual"]);
+        let clinician = reader.clinician(individual, id, "Encounter.participant")?;
+
+        let narratives_here = notes_of.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let mut linked = Linked::default();
+        let mut recorded_on = None;
+        if let Some(list) = structure.get(&id) {
+            recorded_on = optional_day(&reader.resource(*list)["date"], "List", "date")?;
+            walk(reader, *list, narratives, &mut walked, &mut linked, 0)?;
+        }
+        let notes: Vec<&str> = narratives_here
+            .iter()
+            .filter_map(|n| text(reader.resource(*n), "comment").or_else(|| text(reader.resource(*n), "valueString")))
+            .collect();
+        let recorded_by = match narratives_here.first() {
+            Some(narrative) => {
+                let performer = first(reader.resource(*narrative), "performer").unwrap_or(&Value::Null);
+                reader.clinician(performer, *narrative, "Observation.performer")?
+            }
+            None => clinician.clone(),
+        };
+        out.push(Encounter {
+            meta: EntryMeta {
+                id: entry,
+                recorded_on: recorded_on.unwrap_or(start.date()),
+                recorded_by,
+                confidential: false,
+            },
+            start,
+            duration_minutes,
+            kind,
+            clinician,
+            notes: notes.join("\n"),
+            linked: linked.ids,
+        });
+    }
+    if unknown_kinds > 0 {
+        reader.warnings.push(format!("{unknown_kinds} consultation(s) of a kind openmig does not show are not shown."));
+    }
+    Ok(out)
+}
+
+/// The encounter kind one of the `type` codings names.
+fn kind(resource: &Value) -> Option<EncounterKind> {
+    array(resource, "type").iter().filter_map(snomed).find_map(|coded| kind_of(coded.code))
+}
+
+fn kind_of(code: SnomedCode) -> Option<EncounterKind> {
+    EncounterKind::ALL.into_iter().find(|kind| kind.code() == code)
+}
+
+/// Entries in the order first met, each once.
+#[derive(Default)]
+struct Linked {
+    ids: Vec<EntryId>,
+    seen: HashSet<EntryId>,
+}
+
+/// Collects the entries under a structure List, depth first, skipping narratives and
+/// Lists already walked.
+fn walk(
+    reader: &Reader<'_>,
+    list: ResId,
+    narratives: &HashMap<ResId, ResId>,
+    walked: &mut HashSet<ResId>,
+    linked: &mut Linked,
+    depth: usize,
+) -> Result<(), ReadError> {
+    if depth > MAX_DEPTH || !walked.insert(list) {
+        return Ok(());
+    }
+    for entry in array(reader.resource(list), "entry") {
+        let Some(target) = reader.index.target(&entry["item"], list, "List.entry.item")? else { continue };
+        if reader.index.get(target).kind == "List" {
+            walk(reader, target, narratives, walked, linked, depth + 1)?;
+        } else if !narratives.contains_key(&target)
+            && let Some(id) = reader.entries.get(target)
+            && linked.seen.insert(id)
+        {
+            linked.ids.push(id);
+        }
+    }
+    Ok(())
+}

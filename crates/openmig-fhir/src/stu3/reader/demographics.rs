@@ -1,0 +1,236 @@
+//! The Patient (checked against the NHS number asked for), the practice Organization,
+//! and the Practitioners with their PractitionerRoles.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use openmig_domain::patient::{Address, PersonName, Registration, RegistrationStatus};
+use openmig_domain::{
+    ClinicalSystem, Clinician, ClinicianId, ClinicianRole, NhsNumber, OdsCode, Patient, Practice, Sex,
+};
+use serde_json::Value;
+
+use super::super::urls;
+use super::bundle::{Index, ResId};
+use super::values::{array, concept_text, day, extension, first, text};
+use super::{ReadError, Reader, invalid};
+
+/// `Extension-CareConnect-GPC-RegistrationDetails-1` (gpconnect.md §3 names it on the
+/// Patient; the URL and its `registrationPeriod` part are those GP Connect's published
+/// examples use). The writer does not send it; other providers do.
+const REGISTRATION_DETAILS_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1";
+
+/// The one Patient, when its NHS number is `expected`.
+///
+/// More than one Patient, an NHS number that is not `expected` (or is not a valid NHS
+/// number at all) or two that disagree are [`ReadError::WrongPatient`]: whichever of
+/// them the record is about, it cannot be shown as the patient asked for.
+pub(super) fn find_patient(index: &Index<'_>, expected: NhsNumber) -> Result<ResId, ReadError> {
+    let patients = index.of_kind("Patient");
+    let patient = match patients.as_slice() {
+        [] => return Err(ReadError::MissingPatient),
+        [one] => *one,
+        _ => return Err(ReadError::WrongPatient),
+    };
+    let res = index.get(patient);
+    if res.container.is_some() {
+        return Err(ReadError::WrongPatient);
+    }
+    let numbers: Vec<Option<&str>> = array(res.value, "identifier")
+        .iter()
+        .filter(|i| text(i, "system") == Some(urls::NHS_NUMBER_SYSTEM))
+        .map(|i| text(i, "value"))
+        .collect();
+    if numbers.is_empty() {
+        return Err(invalid("Patient", "no NHS number"));
+    }
+    for number in numbers {
+        if number.and_then(|n| NhsNumber::parse(n).ok()) != Some(expected) {
+            return Err(ReadError::WrongPatient);
+        }
+    }
+    Ok(patient)
+}
+
+/// The Patient's demographics and registration. Call after [`clinicians`].
+pub(super) fn patient(reader: &Reader<'_>, practice: &Practice) -> Result<Patient, ReadError> {
+    let id = reader.patient;
+    let resource = reader.resource(id);
+    let name = array(resource, "name")
+        .iter()
+        .find(|n| text(n, "use") == Some("official"))
+        .or_else(|| first(resource, "name"))
+        .map(person_name)
+        .unwrap_or(PersonName { prefix: String::new(), given: Vec::new(), family: String::new() });
+    let sex = match text(resource, "gender") {
+        None | Some("unknown") => Sex::Unknown,
+        Some("male") => Sex::Male,
+        Some("female") => Sex::Female,
+        Some("other") => Sex::Other,
+        Some(_) => return Err(invalid("Patient", "gender is not an administrative gender")),
+    };
+    let birth_date = text(resource, "birthDate").and_then(day).ok_or_else(|| invalid("Patient", "no birthDate"))?;
+    let address = array(resource, "address")
+        .iter()
+        .find(|a| text(a, "use") == Some("home"))
+        .or_else(|| first(resource, "address"))
+        .map(address)
+        .unwrap_or(Address { lines: Vec::new(), town: String::new(), postcode: String::new() });
+    let phones: Vec<&Value> =
+        array(resource, "telecom").iter().filter(|t| text(t, "system") == Some("phone")).collect();
+    let telephone = phones
+        .iter()
+        .find(|t| text(t, "use") == Some("home"))
+        .or_else(|| phones.first())
+        .and_then(|t| text(t, "value"))
+        .map(str::to_owned);
+    let deceased = match (resource.get("deceasedDateTime"), resource.get("deceasedBoolean")) {
+        (Some(date), _) => {
+            Some(date.as_str().and_then(day).ok_or_else(|| invalid("Patient", "deceasedDateTime is not a day"))?)
+        }
+        (None, Some(Value::Bool(true))) => return Err(invalid("Patient", "deceased without a date")),
+        (None, _) => None,
+    };
+    let usual_gp = match first(resource, "generalPractitioner") {
+        Some(gp) => reader.clinician(gp, id, "Patient.generalPractitioner")?,
+        None => ClinicianId(String::new()),
+    };
+    let (registered_on, status) = registration(resource, birth_date);
+    Ok(Patient {
+        nhs_number: reader.nhs,
+        name,
+        birth_date,
+        sex,
+        address,
+        telephone,
+        registration: Registration { practice: practice.ods_code.clone(), registered_on, usual_gp, status },
+        deceased,
+        restricted: false,
+    })
+}
+
+/// The registration date and status from `registrationDetails`, when sent; else the
+/// birth date and "registered" (see the module docs of the reader).
+fn registration(patient: &Value, birth_date: NaiveDate) -> (NaiveDate, RegistrationStatus) {
+    let period = extension(patient, REGISTRATION_DETAILS_EXTENSION)
+        .and_then(|details| extension(details, "registrationPeriod"))
+        .and_then(|part| part.get("valuePeriod"));
+    let Some(period) = period else { return (birth_date, RegistrationStatus::Registered) };
+    let start = text(period, "start").and_then(day).unwrap_or(birth_date);
+    let status = match text(period, "end").and_then(day) {
+        Some(on) => RegistrationStatus::Deregistered { on, reason: String::new() },
+        None => RegistrationStatus::Registered,
+    };
+    (start, status)
+}
+
+/// The practice: the Patient's managing Organization.
+pub(super) fn practice(reader: &Reader<'_>) -> Result<Practice, ReadError> {
+    let field = &reader.resource(reader.patient)["managingOrganization"];
+    let Some(organization) =
+        reader.index.target_of(field, reader.patient, "Patient.managingOrganization", "Organization")?
+    else {
+        return Err(ReadError::MissingPractice);
+    };
+    let resource = reader.resource(organization);
+    let ods = array(resource, "identifier")
+        .iter()
+        .find(|i| text(i, "system") == Some(urls::ODS_ORGANIZATION_SYSTEM))
+        .and_then(|i| text(i, "value"))
+        .ok_or_else(|| invalid("Organization", "no ODS code"))?;
+    let ods_code = OdsCode::parse(ods).map_err(|_| invalid("Organization", "the ODS code is not valid"))?;
+    let telephone = array(resource, "telecom")
+        .iter()
+        .find(|t| text(t, "system") == Some("phone"))
+        .and_then(|t| text(t, "value"))
+        .unwrap_or_default();
+    Ok(Practice {
+        ods_code,
+        name: text(resource, "name").unwrap_or_default().to_owned(),
+        address: first(resource, "address").map(address).unwrap_or(Address {
+            lines: Vec::new(),
+            town: String::new(),
+            postcode: String::new(),
+        }),
+        telephone: telephone.to_owned(),
+        clinical_system: ClinicalSystem::EmisWeb,
+        sharing_enabled: true,
+        asid: String::new(),
+    })
+}
+
+/// Every Practitioner as a clinician, remembering which clinician each Practitioner and
+/// PractitionerRole stands for.
+pub(super) fn clinicians(reader: &mut Reader<'_>, practice: &Practice) -> Result<Vec<Clinician>, ReadError> {
+    let mut roles_of: HashMap<ResId, Vec<ResId>> = HashMap::new();
+    for role in reader.of_kind("PractitionerRole") {
+        let field = &reader.resource(role)["practitioner"];
+        if let Some(practitioner) = reader.index.target(field, role, "PractitionerRole.practitioner")? {
+            roles_of.entry(practitioner).or_default().push(role);
+        }
+    }
+    let mut out = Vec::new();
+    for id in reader.of_kind("Practitioner") {
+        let resource = reader.resource(id);
+        let clinician_id = array(resource, "identifier")
+            .iter()
+            .find(|i| text(i, "system") == Some(urls::SDS_USER_SYSTEM))
+            .and_then(|i| text(i, "value"))
+            .or_else(|| text(resource, "id"))
+            .unwrap_or_default();
+        let name = array(resource, "name")
+            .iter()
+            .find(|n| text(n, "use") == Some("usual"))
+            .or_else(|| first(resource, "name"))
+            .map(person_name)
+            .unwrap_or(PersonName { prefix: String::new(), given: Vec::new(), family: String::new() });
+        let mut clinician = Clinician {
+            id: ClinicianId(clinician_id.to_owned()),
+            practice: practice.ods_code.clone(),
+            prefix: name.prefix,
+            given: name.given.into_iter().next().unwrap_or_default(),
+            family: name.family,
+            role: ClinicianRole::GeneralPractitioner,
+            registration: None,
+        };
+        for role_id in roles_of.get(&id).map(Vec::as_slice).unwrap_or_default() {
+            reader.clinicians.insert(*role_id, clinician.id.clone());
+            let label = first(reader.resource(*role_id), "code").and_then(concept_text);
+            if let Some(role) = label.and_then(role_of) {
+                clinician.role = role;
+            }
+        }
+        reader.clinicians.insert(id, clinician.id.clone());
+        out.push(clinician);
+    }
+    Ok(out)
+}
+
+/// The role whose label the writer sends as the PractitionerRole's text.
+fn role_of(label: &str) -> Option<ClinicianRole> {
+    [
+        ClinicianRole::GeneralPractitioner,
+        ClinicianRole::PracticeNurse,
+        ClinicianRole::Pharmacist,
+        ClinicianRole::HealthcareAssistant,
+    ]
+    .into_iter()
+    .find(|role| role.label() == label)
+}
+
+fn person_name(name: &Value) -> PersonName {
+    PersonName {
+        prefix: array(name, "prefix").iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+        given: array(name, "given").iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        family: text(name, "family").unwrap_or_default().to_owned(),
+    }
+}
+
+fn address(address: &Value) -> Address {
+    Address {
+        lines: array(address, "line").iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        town: text(address, "city").unwrap_or_default().to_owned(),
+        postcode: text(address, "postalCode").unwrap_or_default().to_owned(),
+    }
+}

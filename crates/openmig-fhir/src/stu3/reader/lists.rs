@@ -1,0 +1,96 @@
+//! The Lists: every entry must resolve, and the warning codes and the provider's
+//! OperationOutcome become the record's warnings.
+//!
+//! The record is read from the resources themselves, not from the Lists' entries, so
+//! that items a problem or consultation pulled in (which are in no primary List) are
+//! read too; the Lists only have to be consistent with the Bundle.
+
+use std::collections::HashSet;
+
+use super::super::urls;
+use super::values::{array, code_in, concept_text, extensions, text};
+use super::{ReadError, Reader};
+
+/// `data-in-transit` (gpconnect.md §3 "List warning codes").
+const DATA_IN_TRANSIT: &str = "data-in-transit";
+/// `data-awaiting-filing` (gpconnect.md §3 "List warning codes").
+const DATA_AWAITING_FILING: &str = "data-awaiting-filing";
+/// The longest warning taken from the Bundle's own text.
+const MAX_WARNING_CHARS: usize = 300;
+
+/// Every List entry's `item` reference resolves (`#id` to a resource the List contains).
+pub(super) fn check_list_entries(reader: &Reader<'_>) -> Result<(), ReadError> {
+    for list in reader.of_kind("List") {
+        for entry in array(reader.resource(list), "entry") {
+            reader.index.target(&entry["item"], list, "List.entry.item")?;
+        }
+    }
+    Ok(())
+}
+
+/// The warnings of every List and OperationOutcome, and whether any List says items were
+/// withheld (`confidential-items`).
+pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool) {
+    let mut out = Warnings::default();
+    let mut withheld = false;
+    for list in reader.of_kind("List") {
+        let resource = reader.resource(list);
+        let title = text(resource, "title").or_else(|| resource.get("code").and_then(concept_text)).unwrap_or("Record");
+        for warning in extensions(resource, urls::LIST_WARNING_EXTENSION) {
+            let code = text(warning, "valueCode").or_else(|| warning.get("valueCoding").and_then(|c| text(c, "code")));
+            let said = match code {
+                Some(urls::CONFIDENTIAL_ITEMS) => {
+                    withheld = true;
+                    urls::CONFIDENTIAL_ITEMS_NOTE.to_owned()
+                }
+                Some(DATA_IN_TRANSIT) => {
+                    "The record's transfer from the previous practice is not complete: some information may be missing."
+                        .to_owned()
+                }
+                Some(DATA_AWAITING_FILING) => {
+                    "Some information is awaiting filing at the practice and may be missing.".to_owned()
+                }
+                _ => array(resource, "note")
+                    .iter()
+                    .filter_map(|n| text(n, "text"))
+                    .next()
+                    .unwrap_or("The provider flagged this list.")
+                    .to_owned(),
+            };
+            out.push(bounded(&format!("{title}: {said}")));
+        }
+    }
+    for outcome in reader.of_kind("OperationOutcome") {
+        for issue in array(reader.resource(outcome), "issue") {
+            let said = issue
+                .get("details")
+                .and_then(|d| concept_text(d).or_else(|| code_in(d, urls::SNOMED)))
+                .or_else(|| text(issue, "diagnostics"))
+                .or_else(|| text(issue, "code"));
+            if let Some(said) = said {
+                out.push(bounded(&format!("Provider: {said}")));
+            }
+        }
+    }
+    (out.list, withheld)
+}
+
+/// Warnings in order, each once.
+#[derive(Default)]
+struct Warnings {
+    list: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl Warnings {
+    fn push(&mut self, warning: String) {
+        if self.seen.insert(warning.clone()) {
+            self.list.push(warning);
+        }
+    }
+}
+
+/// At most [`MAX_WARNING_CHARS`] characters.
+fn bounded(text: &str) -> String {
+    text.chars().take(MAX_WARNING_CHARS).collect()
+}

@@ -1,0 +1,245 @@
+//! Medication: one record medicine per `MedicationStatement`, with its `Medication`
+//! (the product), its plan (`MedicationRequest` intent `plan`, the statement's
+//! `basedOn`: type, authorisation, quantity, who authorised it, why it was stopped) and
+//! its issues (every `MedicationRequest` intent `order` based on that plan).
+//!
+//! - The dose "No information available" is GP Connect's way of saying there is none:
+//!   it reads as an empty dose.
+//! - The prescribing agency `prescribed-by-another-organisation` makes the medicine
+//!   prescribed elsewhere, by the organisation the writer names in the note ("Prescribed
+//!   by …"); the ODS code and the setting are not in the Bundle (the setting reads as a
+//!   specialist clinic).
+//! - The plan's `authoredOn` is when the current authorisation began; for an acute or
+//!   elsewhere-prescribed medicine it only counts as an authorisation date when it is
+//!   not simply the start date (the writer sends the start when there is none).
+//! - Issues keep the writer's order (its order ids number them from 1, oldest first);
+//!   other systems' orders are sorted by date.
+
+use std::collections::HashMap;
+
+use openmig_domain::record::{
+    EntryMeta, Issue, Medication, MedicationStatus, PrescribingSetting, PrescriptionSource, PrescriptionType, Product,
+    Quantity,
+};
+use openmig_domain::{EntryId, PartialDate};
+use serde_json::Value;
+
+use super::super::urls;
+use super::bundle::ResId;
+use super::entries::issue_number;
+use super::values::{
+    code_in, concept_text, extension, first, notes, number, optional_date, optional_day, required_date, required_day,
+    snomed, text, whole,
+};
+use super::{ReadError, Reader, invalid};
+
+const STATEMENT: &str = "MedicationStatement";
+const REQUEST: &str = "MedicationRequest";
+
+/// GP Connect's dose text when the record holds none (gpconnect.md §3).
+const NO_DOSE: &str = "No information available";
+
+/// Every medicine, registering each plan and order as an alias of its medicine's entry.
+pub(super) fn read(reader: &mut Reader<'_>) -> Result<Vec<Medication>, ReadError> {
+    let mut orders: HashMap<ResId, Vec<ResId>> = HashMap::new();
+    let mut orphans = 0usize;
+    for id in reader.of_kind(REQUEST) {
+        let resource = reader.resource(id);
+        if text(resource, "intent") != Some("order") || text(resource, "status") == Some("entered-in-error") {
+            continue;
+        }
+        let plan = match first(resource, "basedOn") {
+            Some(based_on) => reader.index.target_of(based_on, id, "MedicationRequest.basedOn", REQUEST)?,
+            None => None,
+        };
+        match plan {
+            Some(plan) => orders.entry(plan).or_default().push(id),
+            None => orphans += 1,
+        }
+    }
+    let mut out = Vec::new();
+    for id in reader.of_kind(STATEMENT) {
+        if let Some(medication) = medication(reader, id, &mut orders)? {
+            out.push(medication);
+        }
+    }
+    let unread = orphans + orders.values().map(Vec::len).sum::<usize>();
+    if unread > 0 {
+        reader.warnings.push(format!("{unread} prescription issue(s) not linked to a medication are not shown."));
+    }
+    Ok(out)
+}
+
+/// One medicine; `None` when the statement was entered in error. Takes its orders out
+/// of `orders`.
+fn medication(
+    reader: &mut Reader<'_>,
+    id: ResId,
+    orders: &mut HashMap<ResId, Vec<ResId>>,
+) -> Result<Option<Medication>, ReadError> {
+    let statement = reader.resource(id);
+    let Some(entry) = reader.entries.get(id) else { return Ok(None) };
+    let status_text = text(statement, "status");
+    if status_text == Some("entered-in-error") {
+        return Ok(None);
+    }
+    let product = product(reader, statement, id)?;
+    let plan = match first(statement, "basedOn") {
+        Some(based_on) => reader.index.target_of(based_on, id, "MedicationStatement.basedOn", REQUEST)?,
+        None => None,
+    };
+    let Some(plan_id) = plan else { return Err(invalid(STATEMENT, "no plan (basedOn)")) };
+    let plan = reader.resource(plan_id);
+    reader.entries.alias(plan_id, entry);
+
+    let period = &statement["effectivePeriod"];
+    let started = required_date(&period["start"], STATEMENT, "effectivePeriod.start")?;
+    let ended = optional_date(&period["end"], STATEMENT, "effectivePeriod.end")?;
+    let status_reason = extension(plan, urls::STATUS_REASON_EXTENSION);
+    let status = match status_text {
+        Some("active" | "intended" | "on-hold") => MedicationStatus::Active,
+        Some("completed") => {
+            MedicationStatus::Completed { on: ended.ok_or_else(|| invalid(STATEMENT, "completed with no end"))? }
+        }
+        Some("stopped") => {
+            let changed = match status_reason.and_then(|r| extension(r, "statusChangeDate")) {
+                Some(part) => optional_day(&part["valueDateTime"], REQUEST, "statusChangeDate")?,
+                None => None,
+            };
+            let on = changed
+                .or_else(|| ended.and_then(PartialDate::day))
+                .ok_or_else(|| invalid(STATEMENT, "stopped with no day it was stopped"))?;
+            let reason = status_reason
+                .and_then(|r| extension(r, "statusReason"))
+                .and_then(|part| part.get("valueCodeableConcept"))
+                .and_then(concept_text)
+                .unwrap_or_default()
+                .to_owned();
+            MedicationStatus::Discontinued { on, reason }
+        }
+        _ => return Err(invalid(STATEMENT, "status is not a medication status")),
+    };
+
+    let dosage = first(statement, "dosage").or_else(|| first(plan, "dosageInstruction"));
+    let dose = dosage.and_then(|d| text(d, "text")).filter(|d| *d != NO_DOSE).unwrap_or_default().to_owned();
+    let patient_instructions = dosage.and_then(|d| text(d, "patientInstruction")).map(str::to_owned);
+
+    let elsewhere = extension(statement, urls::PRESCRIBING_AGENCY_EXTENSION)
+        .and_then(|agency| agency.get("valueCodeableConcept"))
+        .and_then(|concept| code_in(concept, urls::PRESCRIBING_AGENCY_SYSTEM))
+        == Some(urls::PRESCRIBED_BY_ANOTHER_ORGANISATION.0);
+    let source = if elsewhere {
+        let note = notes(statement).unwrap_or_default();
+        let organisation = note.strip_prefix("Prescribed by ").unwrap_or(&note).to_owned();
+        PrescriptionSource::Elsewhere { organisation, ods_code: None, setting: PrescribingSetting::SpecialistClinic }
+    } else {
+        let agent = plan.get("requester").map_or(&Value::Null, |r| &r["agent"]);
+        PrescriptionSource::Practice { authoriser: reader.clinician(agent, plan_id, "MedicationRequest.requester")? }
+    };
+
+    let prescription_type = prescription_type(plan)?;
+    let repeat_at_practice = prescription_type.is_repeat() && !elsewhere;
+    let authorised_issues = match extension(plan, urls::REPEAT_INFORMATION_EXTENSION)
+        .and_then(|r| extension(r, "numberOfRepeatPrescriptionsAllowed"))
+    {
+        Some(part) => Some(
+            whole::<u32>(&part["valuePositiveInt"])
+                .ok_or_else(|| invalid(REQUEST, "numberOfRepeatPrescriptionsAllowed is not a number"))?,
+        ),
+        None => None,
+    };
+    let authored = optional_date(&plan["authoredOn"], REQUEST, "authoredOn")?;
+    let authorised_from = authored.filter(|date| repeat_at_practice || *date != started).and_then(PartialDate::day);
+
+    let quantity = &plan["dispenseRequest"]["quantity"];
+    let quantity = Quantity {
+        value: number(&quantity["value"]).unwrap_or_default(),
+        unit: text(quantity, "unit").or_else(|| text(quantity, "code")).unwrap_or_default().to_owned(),
+    };
+    let recorded_by = reader.clinician(&plan["recorder"], plan_id, "MedicationRequest.recorder")?;
+    let recorded_on = required_day(&statement["dateAsserted"], STATEMENT, "dateAsserted")?;
+
+    let mut issues = Vec::new();
+    for order in orders.remove(&plan_id).unwrap_or_default() {
+        reader.entries.alias(order, entry);
+        issues.push(issue(reader, order, entry)?);
+    }
+    if issues.iter().all(|(n, _)| n.is_some()) {
+        issues.sort_by_key(|(n, _)| *n);
+    } else {
+        issues.sort_by_key(|(_, issue)| issue.date);
+    }
+
+    Ok(Some(Medication {
+        meta: EntryMeta { id: entry, recorded_on, recorded_by, confidential: false },
+        product,
+        dose,
+        patient_instructions,
+        quantity,
+        prescription_type,
+        started,
+        status,
+        authorised_issues,
+        authorised_from,
+        review_due: None,
+        source,
+        issues: issues.into_iter().map(|(_, issue)| issue).collect(),
+    }))
+}
+
+/// The dm+d product: the referenced `Medication`'s code (or the statement's own
+/// `medicationCodeableConcept`).
+fn product(reader: &Reader<'_>, statement: &Value, id: ResId) -> Result<Product, ReadError> {
+    let concept = match statement.get("medicationReference") {
+        Some(reference) => {
+            let medication = reader
+                .index
+                .target_of(reference, id, "MedicationStatement.medicationReference", "Medication")?
+                .ok_or_else(|| invalid(STATEMENT, "medicationReference names no Medication"))?;
+            &reader.resource(medication)["code"]
+        }
+        None => &statement["medicationCodeableConcept"],
+    };
+    let coded = snomed(concept).ok_or_else(|| invalid("Medication", "code is not SNOMED CT (dm+d)"))?;
+    Ok(Product { code: coded.code, name: coded.display })
+}
+
+/// The plan's `prescriptionType`. A delayed prescription is an acute one.
+fn prescription_type(plan: &Value) -> Result<PrescriptionType, ReadError> {
+    let code = extension(plan, urls::PRESCRIPTION_TYPE_EXTENSION)
+        .and_then(|e| e.get("valueCodeableConcept"))
+        .and_then(|concept| code_in(concept, urls::PRESCRIPTION_TYPE_SYSTEM));
+    match code {
+        Some("acute" | "delayed-prescribing") => Ok(PrescriptionType::Acute),
+        Some("repeat") => Ok(PrescriptionType::Repeat),
+        Some("repeat-dispensing") => Ok(PrescriptionType::RepeatDispensing),
+        Some(_) => Err(invalid(REQUEST, "prescriptionType is not a prescription type")),
+        None => Err(invalid(REQUEST, "no prescriptionType")),
+    }
+}
+
+/// One issue, with its number when the writer numbered it.
+fn issue(reader: &Reader<'_>, order: ResId, entry: EntryId) -> Result<(Option<usize>, Issue), ReadError> {
+    let resource = reader.resource(order);
+    let dispense = &resource["dispenseRequest"];
+    let date = match resource.get("authoredOn") {
+        Some(authored) => required_day(authored, REQUEST, "authoredOn")?,
+        None => required_day(&dispense["validityPeriod"]["start"], REQUEST, "authoredOn")?,
+    };
+    let days_supply = match dispense["expectedSupplyDuration"].get("value") {
+        Some(value) => {
+            whole::<u16>(value).ok_or_else(|| invalid(REQUEST, "expectedSupplyDuration is not whole days"))?
+        }
+        None => 0,
+    };
+    let recorder = &resource["recorder"];
+    let issued_by = if recorder.is_null() {
+        let agent = resource.get("requester").map_or(&Value::Null, |r| &r["agent"]);
+        reader.clinician(agent, order, "MedicationRequest.requester")?
+    } else {
+        reader.clinician(recorder, order, "MedicationRequest.recorder")?
+    };
+    let quantity = number(&dispense["quantity"]["value"]).unwrap_or_default();
+    let issue_number = text(resource, "id").and_then(|id| issue_number(id, reader.nhs, entry));
+    Ok((issue_number, Issue { date, quantity, days_supply, issued_by }))
+}

@@ -1,0 +1,210 @@
+//! Reading FHIR data types out of JSON: strings, codes, extensions, dates, numbers.
+//!
+//! Every function answers `None` for a missing element or one of the wrong JSON type;
+//! the area modules decide whether that is an error.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use openmig_domain::record::Coded;
+use openmig_domain::{PartialDate, SnomedCode};
+use serde_json::Value;
+
+use super::super::{last_sunday, local_date_time, urls};
+use super::{ReadError, invalid};
+
+/// A string element.
+pub(super) fn text<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
+    value.get(field)?.as_str()
+}
+
+/// An array element; empty when absent or not an array.
+pub(super) fn array<'a>(value: &'a Value, field: &str) -> &'a [Value] {
+    value.get(field).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// The first item of an array element.
+pub(super) fn first<'a>(value: &'a Value, field: &str) -> Option<&'a Value> {
+    array(value, field).first()
+}
+
+/// The extensions (or sub-extensions) of `value` with this `url`.
+pub(super) fn extensions<'a>(value: &'a Value, url: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    array(value, "extension").iter().filter(move |e| text(e, "url") == Some(url))
+}
+
+/// The first extension (or sub-extension) of `value` with this `url`.
+pub(super) fn extension<'a>(value: &'a Value, url: &'a str) -> Option<&'a Value> {
+    extensions(value, url).next()
+}
+
+/// The first SNOMED CT coding of a CodeableConcept whose code is a valid concept id,
+/// with its display (or the concept's text).
+pub(super) fn snomed(concept: &Value) -> Option<Coded> {
+    array(concept, "coding").iter().filter(|c| text(c, "system") == Some(urls::SNOMED)).find_map(|coding| {
+        let code = SnomedCode::parse(text(coding, "code")?).ok()?;
+        let display = text(coding, "display").or_else(|| text(concept, "text")).unwrap_or_default();
+        Some(Coded::new(code, display))
+    })
+}
+
+/// The code of the first coding of a CodeableConcept in `system`.
+pub(super) fn code_in<'a>(concept: &'a Value, system: &str) -> Option<&'a str> {
+    array(concept, "coding").iter().find(|c| text(c, "system") == Some(system)).and_then(|c| text(c, "code"))
+}
+
+/// A CodeableConcept's text, or its first coding's display.
+pub(super) fn concept_text(concept: &Value) -> Option<&str> {
+    text(concept, "text").or_else(|| array(concept, "coding").iter().find_map(|c| text(c, "display")))
+}
+
+/// A FHIR `date` or `dateTime` at the precision given: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`,
+/// or a day with a time (the day as written).
+pub(super) fn partial_date(value: &str) -> Option<PartialDate> {
+    match value.split_once('T') {
+        Some((day, _)) => PartialDate::parse(day).ok().filter(|d| d.day().is_some()),
+        None => PartialDate::parse(value).ok(),
+    }
+}
+
+/// An optional date element at the precision given: `None` when absent, an error naming
+/// `kind` and `element` when present but not a date.
+pub(super) fn optional_date(value: &Value, kind: &str, element: &str) -> Result<Option<PartialDate>, ReadError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) => partial_date(text).map(Some).ok_or_else(|| not_a_date(kind, element)),
+        _ => Err(not_a_date(kind, element)),
+    }
+}
+
+/// A mandatory date element at the precision given.
+pub(super) fn required_date(value: &Value, kind: &str, element: &str) -> Result<PartialDate, ReadError> {
+    optional_date(value, kind, element)?.ok_or_else(|| invalid(kind, &format!("no {element}")))
+}
+
+/// An optional whole-day element.
+pub(super) fn optional_day(value: &Value, kind: &str, element: &str) -> Result<Option<NaiveDate>, ReadError> {
+    match optional_date(value, kind, element)? {
+        None => Ok(None),
+        Some(date) => date.day().map(Some).ok_or_else(|| not_a_date(kind, element)),
+    }
+}
+
+/// A mandatory whole-day element.
+pub(super) fn required_day(value: &Value, kind: &str, element: &str) -> Result<NaiveDate, ReadError> {
+    optional_day(value, kind, element)?.ok_or_else(|| invalid(kind, &format!("no {element}")))
+}
+
+fn not_a_date(kind: &str, element: &str) -> ReadError {
+    invalid(kind, &format!("{element} is not a date"))
+}
+
+/// A whole day: `YYYY-MM-DD`, or a `dateTime`/`instant` on that day (as written).
+pub(super) fn day(value: &str) -> Option<NaiveDate> {
+    partial_date(value)?.day()
+}
+
+/// A `dateTime` as UK wall-clock time, as GP systems record consultations.
+///
+/// The writer sends local time with the offset of its season
+/// ([`local_date_time`]); a time written that way is taken as written (even in the hour
+/// the clocks skip, which the writer marks `+00:00`). Any other offset (e.g. UTC `Z` in
+/// summer) is converted to UK time. A bare date is midnight.
+pub(super) fn uk_local_time(value: &str) -> Option<NaiveDateTime> {
+    if !value.contains('T') {
+        return Some(day(value)?.and_time(NaiveTime::MIN));
+    }
+    let instant = chrono::DateTime::parse_from_rfc3339(value).ok()?;
+    let written = instant.naive_local();
+    if local_date_time(written) == value {
+        return Some(written);
+    }
+    let utc = instant.naive_utc();
+    if is_summer_time_at(utc) { utc.checked_add_signed(TimeDelta::hours(1)) } else { Some(utc) }
+}
+
+/// True when the UTC instant falls in British Summer Time (01:00 UTC on the last Sunday
+/// of March to 01:00 UTC on the last Sunday of October).
+fn is_summer_time_at(utc: NaiveDateTime) -> bool {
+    let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
+    match (last_sunday(utc.year(), 3), last_sunday(utc.year(), 10)) {
+        (Some(starts), Some(ends)) => starts.and_time(one_am) <= utc && utc < ends.and_time(one_am),
+        _ => false,
+    }
+}
+
+/// A number.
+pub(super) fn number(value: &Value) -> Option<f64> {
+    value.as_f64().filter(|n| n.is_finite())
+}
+
+/// A whole non-negative number that fits `T` (given as an integer or as a float with no
+/// fraction).
+pub(super) fn whole<T: TryFrom<u64>>(value: &Value) -> Option<T> {
+    let n = match value.as_u64() {
+        Some(n) => n,
+        None => {
+            let f = value.as_f64()?;
+            if !(f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= u32::MAX as f64) {
+                return None;
+            }
+            f as u64
+        }
+    };
+    T::try_from(n).ok()
+}
+
+/// All `note[].text`s, one per line; `None` when there are none.
+pub(super) fn notes(resource: &Value) -> Option<String> {
+    let texts: Vec<&str> = array(resource, "note").iter().filter_map(|n| text(n, "text")).collect();
+    (!texts.is_empty()).then(|| texts.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d).and_then(|day| day.and_hms_opt(h, min, 0)).expect("a valid time")
+    }
+
+    #[test]
+    fn times_the_writer_sends_are_read_as_written() {
+        for time in [
+            at(2026, 1, 15, 9, 20),
+            at(2026, 7, 15, 9, 20),
+            at(2026, 3, 29, 0, 59),
+            at(2026, 3, 29, 1, 30), // the skipped hour, sent as +00:00
+            at(2026, 3, 29, 2, 0),
+            at(2026, 10, 25, 1, 30),
+            at(2026, 10, 25, 2, 0),
+        ] {
+            assert_eq!(uk_local_time(&local_date_time(time)), Some(time), "{time}");
+        }
+    }
+
+    #[test]
+    fn times_in_other_offsets_are_converted_to_uk_time() {
+        assert_eq!(uk_local_time("2026-07-15T08:20:00Z"), Some(at(2026, 7, 15, 9, 20)));
+        assert_eq!(uk_local_time("2026-01-15T10:20:00+01:00"), Some(at(2026, 1, 15, 9, 20)));
+        assert_eq!(uk_local_time("2026-07-15"), Some(at(2026, 7, 15, 0, 0)));
+        assert_eq!(uk_local_time("2026-07-15T25:00:00Z"), None);
+    }
+
+    #[test]
+    fn dates_keep_their_precision() {
+        assert_eq!(partial_date("2019"), Some(PartialDate::Year(2019)));
+        assert_eq!(partial_date("2019-03"), Some(PartialDate::YearMonth(2019, 3)));
+        assert_eq!(day("2019-03-14T00:00:00+00:00"), NaiveDate::from_ymd_opt(2019, 3, 14));
+        assert_eq!(partial_date("2019-03T10:00:00Z"), None);
+        assert_eq!(day("2019"), None);
+    }
+
+    #[test]
+    fn whole_numbers_refuse_fractions_negatives_and_overflow() {
+        assert_eq!(whole::<u16>(&serde_json::json!(15)), Some(15));
+        assert_eq!(whole::<u16>(&serde_json::json!(15.0)), Some(15));
+        assert_eq!(whole::<u16>(&serde_json::json!(15.5)), None);
+        assert_eq!(whole::<u16>(&serde_json::json!(-1)), None);
+        assert_eq!(whole::<u16>(&serde_json::json!(70_000)), None);
+        assert_eq!(whole::<u16>(&serde_json::json!("15")), None);
+    }
+}

@@ -1,0 +1,324 @@
+//! `openmig inbox list` and `openmig inbox ack` as a practice uses them, on the store file
+//! the inbox shares with the region and the audit log; and write-back end to end through
+//! `openmig serve`: a document sent over HTTP is delivered to the practice's inbox by the
+//! server's outbox and listed by the CLI.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin;
+use chrono::{TimeZone, Utc};
+use openmig_domain::OdsCode;
+use openmig_inbox::{DocumentKind, Inbox, InboxDocument, Sender};
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+fn openmig() -> Command {
+    Command::cargo_bin("openmig").unwrap()
+}
+
+const SYSTEM: &str = "https://ed.synthetic-general.example/documents";
+
+/// A small region: 60 patients in two practices.
+fn region(dir: &Path) -> PathBuf {
+    let db = dir.join("region.db");
+    openmig()
+        .args(["generate", "--patients", "60", "--practices", "2", "--as-of", "2026-11-25", "--seed", "7", "--out"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+fn patients(db: &Path, wanted: &str) -> Vec<String> {
+    let out =
+        openmig().args(["patients", "--limit", "1000", "--trait", wanted, "--database"]).arg(db).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap().lines().map(str::to_string).collect()
+}
+
+/// A patient whose record the gateway will share: registered, alive, not restricted, no dissent.
+fn shareable_patient(db: &Path) -> String {
+    let excluded: BTreeSet<String> = ["dissent", "deceased", "deregistered", "restricted", "practice-sharing-disabled"]
+        .iter()
+        .flat_map(|t| patients(db, t))
+        .collect();
+    patients(db, "any").into_iter().find(|nhs| !excluded.contains(nhs)).expect("a shareable patient")
+}
+
+/// A discharge summary (codes from codes.md: atrial fibrillation 49436004, apixaban 5mg
+/// 703908001).
+fn bundle(nhs: &str, id: &str) -> Value {
+    json!({
+        "resourceType": "Bundle",
+        "type": "document",
+        "identifier": { "system": SYSTEM, "value": id },
+        "entry": [
+            { "resource": {
+                "resourceType": "Composition",
+                "status": "final",
+                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
+                "date": "2026-11-25T11:30:00Z",
+                "author": [{ "type": "Organization", "display": "Synthetic General Hospital Emergency Department",
+                             "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC010" } }],
+                "title": "Emergency department discharge summary",
+                "section": [{ "title": "Summary", "text": { "status": "generated",
+                    "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>New atrial fibrillation; apixaban started.</p></div>" } }]
+            }},
+            { "resource": {
+                "resourceType": "Condition",
+                "clinicalStatus": { "coding": [{ "code": "active" }] },
+                "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "49436004", "display": "Atrial fibrillation" }] },
+                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } }
+            }},
+            { "resource": {
+                "resourceType": "MedicationStatement",
+                "status": "active",
+                "medicationCodeableConcept": { "coding": [{ "system": "https://dmd.nhs.uk", "code": "703908001", "display": "Apixaban 5mg tablets" }] },
+                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
+                "dosage": [{ "text": "One tablet twice a day" }]
+            }}
+        ]
+    })
+}
+
+/// Submits `id` for `nhs` to `practice`'s inbox in `db`, as the gateway does.
+fn submit(db: &Path, practice: &str, nhs: &str, id: &str) {
+    let inbox = Inbox::open_existing(db).unwrap();
+    let parsed = openmig_inbox::parse(DocumentKind::Bundle, bundle(nhs, id).to_string().as_bytes()).unwrap();
+    let sender = Sender {
+        user_id: "555123456789".into(),
+        user_name: "Dr Sam Jones".into(),
+        organisation: OdsCode::parse("ZC010").unwrap(),
+    };
+    let document = InboxDocument::new(OdsCode::parse(practice).unwrap(), parsed, sender);
+    inbox.submit(document, Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()).unwrap();
+}
+
+fn list(db: &Path, practice: &str, extra: &[&str]) -> String {
+    let out =
+        openmig().args(["inbox", "list", "--practice", practice, "--database"]).arg(db).args(extra).assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+fn one_line_error(assert: assert_cmd::assert::Assert, contains: &str) {
+    let output = assert.code(1).get_output().clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected, got: {stderr}");
+    assert!(stderr.contains(contains), "expected '{contains}' in: {stderr}");
+}
+
+#[test]
+fn a_practice_lists_and_acknowledges_its_inbox_in_the_store_file() {
+    let dir = TempDir::new().unwrap();
+    let db = region(dir.path());
+    let nhs = shareable_patient(&db);
+    // A store without an inbox yet: listing says so and changes nothing.
+    let before = std::fs::read(&db).unwrap();
+    one_line_error(
+        openmig().args(["inbox", "list", "--practice", "Z90001", "--database"]).arg(&db).assert(),
+        "holds no practice inbox",
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    submit(&db, "Z90001", &nhs, "ed-1");
+    submit(&db, "Z90001", &nhs, "ed-2");
+    submit(&db, "Z90002", &nhs, "ed-3");
+
+    let text = list(&db, "Z90001", &[]);
+    assert!(text.starts_with("#1  2026-11-25T11:30:00Z  Emergency department discharge summary  [Bundle]"), "{text}");
+    assert!(text.contains("#2  "), "{text}");
+    assert!(!text.contains("#3  "), "another practice's document: {text}");
+    assert!(
+        text.contains("from Synthetic General Hospital Emergency Department (ZC010) · sent by Dr Sam Jones (ZC010)"),
+        "{text}"
+    );
+    assert!(text.contains("diagnoses: Atrial fibrillation (49436004, active)"), "{text}");
+    assert!(text.contains("medication active: Apixaban 5mg tablets (703908001) — One tablet twice a day"), "{text}");
+    assert!(text.contains("delivery: pending\n") && text.contains("not acknowledged"), "{text}");
+    assert!(text.contains("    | Summary\n    | New atrial fibrillation; apixaban started."), "{text}");
+
+    let json: Value = serde_json::from_str(&list(&db, "Z90001", &["--format", "json"])).unwrap();
+    assert_eq!(
+        (json["practice"].as_str(), json["status"].as_str(), json["total"].as_u64()),
+        (Some("Z90001"), Some("unacknowledged"), Some(2))
+    );
+    assert_eq!(json["items"][0]["document"]["diagnoses"][0]["code"], "49436004");
+    assert_eq!(json["items"][0]["document"]["nhsNumber"], nhs.as_str());
+
+    openmig()
+        .args(["inbox", "ack", "--practice", "Z90001", "--id", "1", "--by", "Pat Reception", "--database"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("acknowledged inbox item 1 of Z90001 (by Pat Reception at "));
+    openmig()
+        .args(["inbox", "ack", "--practice", "Z90001", "--id", "1", "--by", "Someone Else", "--database"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("was already acknowledged by Pat Reception at")
+                .and(predicate::str::contains("nothing changed")),
+        );
+    // Item 3 is Z90002's: not found in Z90001's inbox, and the other way round.
+    one_line_error(
+        openmig()
+            .args(["inbox", "ack", "--practice", "Z90001", "--id", "3", "--by", "X", "--database"])
+            .arg(&db)
+            .assert(),
+        "no item 3 in this practice's inbox",
+    );
+    one_line_error(
+        openmig()
+            .args(["inbox", "ack", "--practice", "Z90002", "--id", "1", "--by", "X", "--database"])
+            .arg(&db)
+            .assert(),
+        "no item 1 in this practice's inbox",
+    );
+
+    let unacknowledged = list(&db, "Z90001", &[]);
+    assert!(!unacknowledged.contains("#1  ") && unacknowledged.contains("#2  "), "{unacknowledged}");
+    let all = list(&db, "Z90001", &["--all"]);
+    assert!(all.contains("#1  ") && all.contains("acknowledged by Pat Reception at "), "{all}");
+    assert_eq!(list(&db, "Z90003", &[]), "no unacknowledged documents in the inbox of Z90003\n");
+
+    // The store is unharmed: it opens read-write and read-only, and the CLI reads it.
+    let store = SqliteStore::open(&db).unwrap();
+    store.check_integrity().unwrap();
+    assert_eq!(store.practices().unwrap().len(), 2);
+    drop(store);
+    openmig().args(["info", "--hash", "--database"]).arg(&db).assert().success();
+    openmig().args(["record", &nhs, "--database"]).arg(&db).assert().success();
+}
+
+#[test]
+fn ack_never_creates_a_database_and_flags_are_checked() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("missing.db");
+    one_line_error(
+        openmig()
+            .args(["inbox", "ack", "--practice", "Z90001", "--id", "1", "--by", "X", "--database"])
+            .arg(&missing)
+            .assert(),
+        "does not exist",
+    );
+    assert!(!missing.exists());
+    openmig().args(["inbox", "list", "--practice", "not an ods", "--database"]).arg(&missing).assert().code(2);
+    openmig().args(["inbox", "ack", "--practice", "Z90001", "--by", "X"]).assert().code(2);
+    openmig().args(["inbox", "list", "--help"]).assert().success().stdout(predicate::str::contains("--all"));
+}
+
+/// Kills the server if a test fails half-way.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 POST over a plain socket: status, headers and body.
+fn http_post(address: &str, path: &str, token: &str, body: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/fhir+json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, body) = response.split_once("\r\n\r\n").map(|(h, b)| (h.to_string(), b.to_string())).unwrap_or_default();
+    (status, head, body)
+}
+
+#[test]
+fn a_document_sent_to_openmig_serve_reaches_the_practice_inbox_and_is_delivered() {
+    let dir = TempDir::new().unwrap();
+    let db = region(dir.path());
+    let keys = dir.path().join("keys");
+    let nhs = shareable_patient(&db);
+    let child = Process::new(cargo_bin("openmig"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+        .arg(&db)
+        .arg("--keys")
+        .arg(&keys)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().unwrap();
+    let address = BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .find_map(|line| {
+            line.strip_prefix("gateway: http://").and_then(|rest| rest.split('/').next()).map(str::to_string)
+        })
+        .expect("serve prints the gateway's address");
+    let token = |role: &str, org: &str, consent: Option<&str>| {
+        let mut command = openmig();
+        command.args(["token", "--user", "555123456789", "--name", "Dr Sam Jones", "--role", role, "--org", org]);
+        if let Some(consent) = consent {
+            command.args(["--consent", consent]);
+        }
+        let out = command.arg("--keys").arg(&keys).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap().trim().to_string()
+    };
+    let doctor = token("doctor", "ZC010", Some("given"));
+    let (status, head, body) = http_post(&address, "/fhir/R4/Bundle", &doctor, &bundle(&nhs, "ed-serve-1").to_string());
+    assert_eq!(status, 201, "{body}");
+    let location = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().starts_with("location:").then(|| line[9..].trim().to_string()))
+        .expect("a Location header");
+    let practice = location.split("/practices/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    assert!(location.ends_with(&format!("/practices/{practice}/inbox/1")), "{location}");
+    // The same document again: stored once.
+    let (status, again, _) = http_post(&address, "/fhir/R4/Bundle", &doctor, &bundle(&nhs, "ed-serve-1").to_string());
+    assert_eq!(status, 200);
+    assert!(again.contains(&location), "{again}");
+
+    // The server's outbox delivers it; the practice sees it with the CLI while the server runs.
+    let mut delivered = false;
+    for _ in 0..100 {
+        let json: Value = serde_json::from_str(&list(&db, &practice, &["--format", "json"])).unwrap();
+        assert_eq!(json["total"], 1);
+        if json["items"][0]["delivery"]["state"] == "delivered" {
+            delivered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(delivered, "the outbox delivered the document");
+    openmig()
+        .args(["inbox", "ack", "--practice", &practice, "--id", "1", "--by", "Pat Reception", "--database"])
+        .arg(&db)
+        .assert()
+        .success();
+
+    // Ctrl-C; the audit log (in the same file) still verifies, with the write-back in it.
+    let pid = server.0.id().to_string();
+    assert!(Process::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(server.0.wait().unwrap().success());
+    openmig().args(["audit", "verify", "--database"]).arg(&db).arg("--keys").arg(&keys).assert().success();
+    let report = openmig()
+        .args(["audit", "report", "--format", "json", "--patient", &nhs, "--database"])
+        .arg(&db)
+        .assert()
+        .success();
+    let report = String::from_utf8(report.get_output().stdout.clone()).unwrap();
+    assert_eq!(report.matches("writeback.submit").count(), 2, "{report}");
+}
