@@ -16,6 +16,7 @@ use openmig_store::PracticeEntry;
 
 use crate::Gateway;
 use crate::error::GatewayError;
+use crate::federation::{FetchFailure, Freshness};
 use crate::policy::{self, PatientStatus, Permit, Refusal, Requester};
 
 /// A request the gateway is handling: who, what for, with which trace id.
@@ -35,6 +36,8 @@ pub struct Granted {
     pub practice: PracticeEntry,
     /// What was permitted, on which basis.
     pub permit: Permit,
+    /// Live from the practice, or the dated last-good copy.
+    pub freshness: Freshness,
 }
 
 impl Access {
@@ -72,9 +75,23 @@ impl Access {
         };
         let ods = practice.practice.ods_code.clone();
         let status = patient_status(&record, &practice);
-        match policy::decide(&gateway.config, &self.requester(), &practice.practice, Some(status), dataset) {
-            Ok(permit) => Ok(Granted { record, practice, permit }),
-            Err(refusal) => Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, refusal.into()).await),
+        let permit = match policy::decide(&gateway.config, &self.requester(), &practice.practice, Some(status), dataset)
+        {
+            Ok(permit) => permit,
+            Err(refusal) => {
+                return Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, refusal.into()).await);
+            }
+        };
+        // Demographics come from the directory; the clinical record from the practice.
+        let Some(federation) = gateway.federation.as_ref().filter(|_| dataset == Dataset::Clinical) else {
+            return Ok(Granted { record, practice, permit, freshness: Freshness::Live });
+        };
+        match federation.fetch(&practice, nhs_number, self.identity(), &self.trace_id).await {
+            Ok(fetched) => Ok(Granted { record: fetched.record, practice, permit, freshness: fetched.freshness }),
+            Err(failure) => {
+                let error = fetch_failure(failure, &practice);
+                Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, error).await)
+            }
         }
     }
 
@@ -86,7 +103,7 @@ impl Access {
         };
         let status = patient_status(&record, &practice);
         match policy::decide_trace(&gateway.config, &self.requester(), status) {
-            Ok(permit) => Ok(Granted { record, practice, permit }),
+            Ok(permit) => Ok(Granted { record, practice, permit, freshness: Freshness::Live }),
             Err(refusal) => {
                 Err(self.refuse(gateway, Some(nhs_number), None, Dataset::Demographics, refusal.into()).await)
             }
@@ -180,6 +197,26 @@ impl Access {
             error_code: None,
             trace_id: self.trace_id.clone(),
         }
+    }
+}
+
+/// What to tell the clinician when the practice could not give the record.
+fn fetch_failure(failure: FetchFailure, practice: &PracticeEntry) -> GatewayError {
+    match failure {
+        FetchFailure::PatientNotFound => Refusal::PatientNotFound.into(),
+        FetchFailure::Dissented => Refusal::PatientDissented.into(),
+        FetchFailure::SharingDisabled => Refusal::PracticeSharingDisabled.into(),
+        FetchFailure::Unavailable { reason, attempted_at } => GatewayError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "transient",
+            "GP_RECORD_UNAVAILABLE",
+            format!(
+                "GP record temporarily unavailable from {} (system {}); last attempt at {} UTC: {reason}. No earlier copy is available.",
+                practice.practice.name,
+                practice.practice.clinical_system,
+                attempted_at.format("%Y-%m-%d %H:%M:%S"),
+            ),
+        ),
     }
 }
 

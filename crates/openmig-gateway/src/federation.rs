@@ -81,6 +81,56 @@ pub enum Freshness {
     },
 }
 
+impl Freshness {
+    /// The `Openmig-Record-Source` response header: `live`, or
+    /// `last-good; fetched-at=<RFC 3339 UTC>`.
+    pub fn header_value(&self) -> String {
+        match self {
+            Freshness::Live => "live".to_string(),
+            Freshness::LastGood { fetched_at, .. } => {
+                format!("last-good; fetched-at={}", fetched_at.format("%Y-%m-%dT%H:%M:%SZ"))
+            }
+        }
+    }
+
+    /// The sentence every screen must show with a last-good copy.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            Freshness::Live => None,
+            Freshness::LastGood { fetched_at, reason } => Some(format!(
+                "NOT CURRENT: this is the last copy of the GP record the gateway obtained, as of {} UTC. \
+                 The practice system could not be reached just now ({reason}). \
+                 Changes since then (new medicines, allergies, results) are not shown.",
+                fetched_at.format("%Y-%m-%d %H:%M")
+            )),
+        }
+    }
+
+    /// The warning as an OperationOutcome (the same shape is valid STU3 and R4), to
+    /// put inside a Bundle.
+    pub fn outcome(&self) -> Option<Value> {
+        self.warning().map(|text| {
+            json!({
+                "resourceType": "OperationOutcome",
+                "issue": [{ "severity": "warning", "code": "transient", "diagnostics": text }],
+            })
+        })
+    }
+
+    /// The JSON APIs' `recordSource` member.
+    pub fn json(&self) -> Value {
+        match self {
+            Freshness::Live => json!({ "live": true }),
+            Freshness::LastGood { fetched_at, reason } => json!({
+                "live": false,
+                "asOf": fetched_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "reason": reason,
+                "warning": self.warning(),
+            }),
+        }
+    }
+}
+
 /// A record and where it came from.
 #[derive(Debug, Clone)]
 pub struct Fetched {

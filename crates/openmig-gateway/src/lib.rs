@@ -64,6 +64,9 @@ pub struct Gateway {
     pub clock: Clock,
     /// The practice inboxes that write-back documents are stored in (routes/inbox.rs).
     pub inbox: Arc<openmig_inbox::Inbox>,
+    /// Live fetching from each practice's provider over mutual TLS, with resilience and
+    /// the last-good copy; `None` reads records from `store` in-process.
+    pub federation: Option<Arc<federation::Federation>>,
 }
 
 impl Gateway {
@@ -89,6 +92,14 @@ pub fn router(gateway: Arc<Gateway>) -> axum::Router {
 /// A FHIR JSON response. Patient data is never cached by intermediaries.
 pub(crate) fn fhir_json(status: StatusCode, body: &Value) -> Response {
     json_response(status, body, error::FHIR_JSON)
+}
+
+/// Marks a response with where its record came from (`Openmig-Record-Source`).
+pub(crate) fn with_source(mut response: Response, freshness: &federation::Freshness) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&freshness.header_value()) {
+        response.headers_mut().insert("openmig-record-source", value);
+    }
+    response
 }
 
 /// A JSON response of `media_type`, not cacheable.

@@ -51,6 +51,7 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     let stdout = server.0.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let (mut address, mut token, mut medicines_path, mut refused_path) = (None, None, None, None);
+    let mut fault_url = None;
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("=== openmig is serving on http://") {
@@ -68,7 +69,11 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
                 medicines_path = Some(path);
             }
         }
-        if refused_path.is_some() && medicines_path.is_some() {
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("https://") && w.ends_with("/_admin/faults"))
+        {
+            fault_url = Some(url.to_string());
+        }
+        if refused_path.is_some() && medicines_path.is_some() && fault_url.is_some() {
             break;
         }
     }
@@ -86,9 +91,24 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     assert!(body.contains("This GP practice has not enabled record sharing."), "{body}");
     let (status, _) = http_get(&address, &medicines_path, None);
     assert_eq!(status, 401);
-    // A practice's provider endpoint answers on the same listener.
-    let (status, body) = http_get(&address, "/Z90001/STU3/1/gpconnect/structured/fhir/metadata", None);
+
+    // Take the practice down through its fault-injection endpoint (mutual TLS, with the
+    // demo's own certificates): the gateway answers from its dated last-good copy.
+    let faults_url = fault_url.expect("the demo prints a fault-injection example");
+    let pki = openmig_tls::DemoPki::load(&keys.join("tls")).unwrap();
+    let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let (status, _, _) = runtime
+        .block_on(client.post_json(&faults_url, headers, r#"{"down": true}"#.into(), Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(status, 200);
+    let (status, body) = http_get(&address, &medicines_path, Some(&token));
     assert_eq!(status, 200, "{body}");
+    let copy: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(copy["recordSource"]["live"], false, "{}", copy["recordSource"]);
+    assert!(copy["recordSource"]["warning"].as_str().unwrap().starts_with("NOT CURRENT"));
 
     // Ctrl-C: a clean stop writes the final audit checkpoint; the log verifies.
     let pid = server.0.id().to_string();

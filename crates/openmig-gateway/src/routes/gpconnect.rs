@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::access::Access;
 use crate::error::GatewayError;
 use crate::routes::no_such_route;
-use crate::{Gateway, fhir_json};
+use crate::{Gateway, fhir_json, with_source};
 
 /// `GET /gpconnect/fhir/metadata`.
 pub async fn metadata() -> Response {
@@ -73,15 +73,18 @@ pub async fn structured_record(
     );
     let entries = bundle.get_mut("entry").and_then(Value::as_array_mut);
     let items = entries.as_ref().map_or(0, |entries| entries.len());
-    if !request.unrecognised.is_empty()
-        && let Some(entries) = entries
-    {
-        entries.push(serde_json::json!({
-            "resource": openmig_provider::error::unrecognised_parameters_outcome(&request.unrecognised)
-        }));
+    if let Some(entries) = entries {
+        if !request.unrecognised.is_empty() {
+            entries.push(serde_json::json!({
+                "resource": openmig_provider::error::unrecognised_parameters_outcome(&request.unrecognised)
+            }));
+        }
+        if let Some(outcome) = granted.freshness.outcome() {
+            entries.push(serde_json::json!({ "resource": outcome }));
+        }
     }
     access.release(&gateway, &granted, items).await?;
-    Ok(fhir_json(StatusCode::OK, &bundle))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
 }
 
 /// The checks a provider makes before its policy, minus `Ssp-To`.

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::access::Access;
 use crate::error::{GatewayError, invalid_nhs_number};
-use crate::{Gateway, json_response};
+use crate::{Gateway, json_response, with_source};
 
 const JSON: &str = "application/json";
 /// More items than any clinic letter asks for: a guard against abuse, not a clinical rule.
@@ -48,9 +48,10 @@ pub async fn review(
     let granted = access.patient(&gateway, nhs_number, Dataset::Clinical).await?;
     let config = ReviewConfig { changes_since: since, ..ReviewConfig::default() };
     let review = review_of(&granted.record, today, &config);
-    let body = serde_json::to_value(&review).map_err(|_| GatewayError::store_unavailable())?;
+    let mut body = serde_json::to_value(&review).map_err(|_| GatewayError::store_unavailable())?;
+    body["recordSource"] = granted.freshness.json();
     access.release(&gateway, &granted, review.current.len()).await?;
-    Ok(json_response(StatusCode::OK, &body, JSON))
+    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &granted.freshness))
 }
 
 /// The body of a "prescribed as asked?" check.
@@ -95,7 +96,7 @@ pub async fn requested_check(
     let checks = check_request(&granted.record, &request, today);
     let body = serde_json::to_value(&checks).map_err(|_| GatewayError::store_unavailable())?;
     access.release(&gateway, &granted, checks.len()).await?;
-    Ok(json_response(StatusCode::OK, &body, JSON))
+    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &granted.freshness))
 }
 
 /// Parses an NHS number from the path; a bad one is audited and refused.

@@ -18,11 +18,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use openmig_domain::{Dataset, NhsNumber};
 use openmig_fhir::r4::{self, ResourceType};
+use serde_json::Value;
 
 use crate::access::{Access, Granted};
 use crate::error::GatewayError;
 use crate::routes::no_such_route;
-use crate::{Gateway, fhir_json};
+use crate::{Gateway, fhir_json, with_source};
 
 /// The NHS number identifier system.
 const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
@@ -103,9 +104,20 @@ pub async fn everything(
     let base = gateway.r4_base();
     let self_url = format!("{base}/Patient/{}/$everything", r4::patient_id(granted.record.patient.nhs_number));
     let count = resources.len();
-    let bundle = r4::searchset(&self_url, &base, resources, Vec::new());
+    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &granted);
     access.release(&gateway, &granted, count).await?;
-    Ok(fhir_json(StatusCode::OK, &bundle))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
+}
+
+/// A searchset with the last-good warning as an `outcome` entry (FHIR R4 search
+/// semantics for information about the search), when the record is not live.
+fn labelled(mut bundle: Value, granted: &Granted) -> Value {
+    if let (Some(outcome), Some(entries)) =
+        (granted.freshness.outcome(), bundle.get_mut("entry").and_then(Value::as_array_mut))
+    {
+        entries.push(serde_json::json!({ "resource": outcome, "search": { "mode": "outcome" } }));
+    }
+    bundle
 }
 
 /// `GET /fhir/R4/{type}?patient={id}`.
@@ -146,9 +158,9 @@ pub async fn type_search(
     let base = gateway.r4_base();
     let self_url = format!("{base}/{}?patient={}", kind.name(), r4::patient_id(granted.record.patient.nhs_number));
     let count = resources.len();
-    let bundle = r4::searchset(&self_url, &base, resources, Vec::new());
+    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &granted);
     access.release(&gateway, &granted, count).await?;
-    Ok(fhir_json(StatusCode::OK, &bundle))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
 }
 
 /// The patient named by a logical id; an id that is not an NHS number names nobody.

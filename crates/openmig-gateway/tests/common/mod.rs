@@ -24,6 +24,8 @@ use tower::ServiceExt;
 
 pub const ODS: &str = "Z90001";
 pub const CLOSED_ODS: &str = "Z90003";
+/// A second practice that shares, for "other practices are unaffected".
+pub const OTHER_ODS: &str = "Z90002";
 pub const EXAMPLE_NHS: &str = "9434765919";
 pub const PUBLIC_URL: &str = "http://gateway.test";
 pub const AUDIENCE: &str = openmig_auth::DEFAULT_AUDIENCE;
@@ -57,6 +59,9 @@ pub fn sensitive_nhs() -> NhsNumber {
 }
 /// A sexual-health diagnosis in the sensitive exclusion set (genital herpes simplex).
 pub const SENSITIVE_CODE: u64 = 33839006;
+pub fn other_practice_nhs() -> NhsNumber {
+    nhs(900_000_700)
+}
 pub fn dissent_nhs() -> NhsNumber {
     fixtures::dissenting_record().patient.nhs_number
 }
@@ -145,11 +150,25 @@ pub fn gateway() -> TestGateway {
 }
 
 pub fn gateway_with(config: GatewayConfig) -> TestGateway {
+    gateway_built(config, |_, _| None)
+}
+
+/// The region store file a test gateway reads (also what test providers serve).
+pub fn region_path(dir: &std::path::Path) -> PathBuf {
+    dir.join("region.db")
+}
+
+/// A gateway whose federation `federate` makes from the region store file and the
+/// test directory (`None`: in-process reads).
+pub fn gateway_built(
+    config: GatewayConfig,
+    federate: impl FnOnce(&std::path::Path, &std::path::Path) -> Option<Arc<openmig_gateway::federation::Federation>>,
+) -> TestGateway {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("region.db");
+    let path = region_path(dir.path());
     {
         let store = SqliteStore::create(&path).unwrap();
-        store.upsert_practices(&[practice(ODS, true), practice(CLOSED_ODS, false)]).unwrap();
+        store.upsert_practices(&[practice(ODS, true), practice(CLOSED_ODS, false), practice(OTHER_ODS, true)]).unwrap();
         let records = [
             fixtures::example_record(),
             fixtures::example_record_with_no_known_allergies(),
@@ -164,6 +183,7 @@ pub fn gateway_with(config: GatewayConfig) -> TestGateway {
             variant(restricted_nhs(), |r| r.patient.restricted = true),
             variant(sensitive_nhs(), |r| r.problems.push(sensitive_problem())),
             variant(closed_practice_nhs(), |r| r.patient.registration.practice = OdsCode::parse(CLOSED_ODS).unwrap()),
+            variant(other_practice_nhs(), |r| r.patient.registration.practice = OdsCode::parse(OTHER_ODS).unwrap()),
         ];
         let prepared: Vec<PreparedRecord> = records.iter().map(|r| PreparedRecord::prepare(r, true, AS_OF)).collect();
         store.upsert_records(&prepared).unwrap();
@@ -185,6 +205,7 @@ pub fn gateway_with(config: GatewayConfig) -> TestGateway {
         public_url: PUBLIC_URL.into(),
         clock: Arc::new(now),
         inbox: Arc::new(openmig_inbox::Inbox::open(&audit_db).unwrap()),
+        federation: federate(&path, dir.path()),
     };
     TestGateway { gateway: Arc::new(gateway), key, audit_db, checkpoints, keys_dir, dir }
 }

@@ -97,6 +97,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         public_url: "http://bench".into(),
         clock: Arc::new(move || now),
         inbox: Arc::new(openmig_inbox::Inbox::open(&args.database)?),
+        federation: None,
     };
     let gateway_router = openmig_gateway::router(Arc::new(gateway));
     let provider_router = openmig_provider::router(Arc::clone(&store), move || now);

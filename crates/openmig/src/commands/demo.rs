@@ -133,7 +133,7 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
     };
     let token =
         openmig_auth::mint(&prepared.issuer, &doctor, chrono::Utc::now()).context("cannot mint the demo token")?;
-    serve::serve(prepared, &args.listen, None, |address, prepared| {
+    serve::serve(prepared, &args.listen, None, |address, prepared, endpoints| {
         let base = format!("http://{address}");
         output::line(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="))?;
         output::line(&format!(
@@ -143,11 +143,25 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
         output::line(&format!("gateway, medicines review:      {base}/api/v1/patients/<NHS number>/medicines"))?;
         for practice in &prepared.practices {
             output::line(&format!(
-                "provider {} ({}{}): {base}{}",
+                "provider {} ({}{}): {}{} (mutual TLS)",
                 practice.ods_code,
                 practice.clinical_system,
                 if practice.sharing_enabled { "" } else { ", sharing disabled" },
+                endpoints.get(&practice.ods_code).map_or("", String::as_str),
                 openmig_provider::base_path(&practice.ods_code)
+            ))?;
+        }
+        let tls = prepared.keys.join("tls");
+        if let (Some(practice), Some(endpoint)) =
+            (prepared.practices.first(), prepared.practices.first().and_then(|p| endpoints.get(&p.ods_code)))
+        {
+            output::line(&format!(
+                "fault injection (e.g. take {} down; the gateway then answers from its dated last-good copy):\n  \
+                 curl --cacert {tls}/ca.pem --cert {tls}/gateway-client.pem --key {tls}/gateway-client.key \\\n    \
+                 -H 'Content-Type: application/json' -d '{{\"down\": true}}' {endpoint}/{}/_admin/faults",
+                practice.ods_code,
+                practice.ods_code,
+                tls = tls.display()
             ))?;
         }
         output::line(&format!(

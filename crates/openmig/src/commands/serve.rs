@@ -1,10 +1,10 @@
-//! `openmig serve`: the gateway (`openmig-gateway`) and every practice's GP Connect
-//! provider endpoint (`openmig-provider`) on one listener, until Ctrl-C. The tokio
-//! runtime lives in this command (and `demo`, which calls it) only.
-//!
-//! The two route sets do not overlap: providers live under `/{ODS}/STU3/…`, the gateway
-//! under `/gpconnect`, `/fhir/R4`, `/api/v1`, `/directory` and `/healthz`/`/readyz`.
+//! `openmig serve`: every practice's GP Connect provider (`openmig-provider`) on its own
+//! mutually authenticated TLS listener on loopback, and the gateway (`openmig-gateway`)
+//! on `--listen`, federating to them over HTTPS with resilience and the encrypted
+//! last-good cache, until Ctrl-C. The tokio runtime lives in this command (and `demo`,
+//! which calls it) only. Keys and the demo PKI live in `--keys`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,9 +12,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
 use openmig_auth::{IssuerKey, TrustedIssuers};
-use openmig_domain::Practice;
+use openmig_domain::{OdsCode, Practice};
+use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::lastgood::{self, LastGoodCache};
 use openmig_gateway::{Gateway, GatewayConfig};
+use openmig_provider::Faults;
 use openmig_store::Store;
+use openmig_tls::DemoPki;
 
 use crate::cli::ServeArgs;
 use crate::database::{self, Location};
@@ -23,14 +27,16 @@ use crate::output;
 /// Runs the command.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let prepared = prepare(&args)?;
-    serve(prepared, &args.listen, args.public_url.clone(), |address, server| {
+    serve(prepared, &args.listen, args.public_url.clone(), |address, server, endpoints| {
         for practice in &server.practices {
             output::line(&format!(
-                "provider {} {} ({}): http://{address}{}",
+                "provider {} {} ({}): {}{} (mutual TLS; certificates in {})",
                 practice.ods_code,
                 practice.name,
                 practice.clinical_system,
-                openmig_provider::base_path(&practice.ods_code)
+                endpoints.get(&practice.ods_code).map_or("", String::as_str),
+                openmig_provider::base_path(&practice.ods_code),
+                server.keys.join("tls").display()
             ))?;
         }
         output::line(&format!(
@@ -69,26 +75,59 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
     Ok(Prepared { store: Arc::new(store), database, practices, config, keys: args.keys.clone(), issuer })
 }
 
-/// Starts the listener, calls `announce` with its address, and serves until Ctrl-C.
-/// On a clean stop the audit log writes a final signed checkpoint.
+/// The gateway's own ASID, sent to providers as `Ssp-From` (synthetic, like the
+/// practices' ASIDs).
+const GATEWAY_ASID: &str = "200000000999";
+
+/// How many last-good copies the gateway keeps, and for how long.
+const LAST_GOOD_ENTRIES: usize = 100_000;
+const LAST_GOOD_HOURS: i64 = 72;
+
+/// Where each practice's provider listens: ODS code → `https://127.0.0.1:PORT`.
+pub type Endpoints = BTreeMap<OdsCode, String>;
+
+/// Starts every practice's provider on its own mutually authenticated TLS listener on
+/// loopback, then the gateway on `listen` (federating to them); calls `announce` with
+/// the gateway's address and the providers' endpoints; serves until Ctrl-C. On a clean
+/// stop the audit log writes a final signed checkpoint.
 pub fn serve(
     prepared: Prepared,
     listen: &str,
     public_url: Option<String>,
-    announce: impl FnOnce(SocketAddr, &Prepared) -> anyhow::Result<()>,
+    announce: impl FnOnce(SocketAddr, &Prepared, &Endpoints) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let audit = open_audit(&prepared.database, &prepared.keys)?;
     let inbox =
         Arc::new(openmig_inbox::Inbox::open_existing(&prepared.database).context("cannot open the practice inbox")?);
+    let pki = DemoPki::load_or_create(&prepared.keys.join("tls")).context("cannot load the demo TLS certificates")?;
+    let cache_key = lastgood::load_or_create_key(&prepared.keys).context("cannot load the last-good cache key")?;
+    let cache = LastGoodCache::open(
+        &prepared.database,
+        &cache_key,
+        LAST_GOOD_ENTRIES,
+        chrono::Duration::hours(LAST_GOOD_HOURS),
+    )
+    .context("cannot open the last-good cache")?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr().context("cannot read the listening address")?;
-        announce(address, &prepared)?;
+        let endpoints = start_providers(&prepared, &pki).await?;
+        announce(address, &prepared, &endpoints)?;
         let mut issuers = TrustedIssuers::from_key(&prepared.issuer);
         prepared.config.trust_issuers(&mut issuers)?;
+        let clock: openmig_gateway::Clock = Arc::new(chrono::Utc::now);
+        let federation = Federation::new(
+            openmig_tls::https_client(openmig_tls::client_config(&pki)),
+            endpoints.into_iter().collect(),
+            FederationOptions::default(),
+            Some(Arc::new(cache)),
+            GATEWAY_ASID.to_string(),
+            Arc::clone(&clock),
+        )
+        .map_err(anyhow::Error::msg)?;
         let gateway = Gateway {
             config: prepared.config.clone(),
             store: Arc::clone(&prepared.store),
@@ -97,25 +136,37 @@ pub fn serve(
             audit: Arc::clone(&audit),
             audit_database: prepared.database.clone(),
             public_url: public_url.unwrap_or_else(|| format!("http://{address}")),
-            clock: Arc::new(chrono::Utc::now),
+            clock: Arc::clone(&clock),
             inbox: Arc::clone(&inbox),
+            federation: Some(Arc::new(federation)),
         };
         let delivery = Arc::new(openmig_inbox::LocalDelivery);
-        openmig_gateway::routes::spawn_outbox(
-            inbox,
-            delivery,
-            Arc::new(chrono::Utc::now),
-            openmig_gateway::routes::OUTBOX_INTERVAL,
-        );
-        let router = openmig_provider::router(Arc::clone(&prepared.store), chrono::Utc::now)
-            .merge(openmig_gateway::router(Arc::new(gateway)));
-        openmig_provider::serve(listener, router).await.context("the server failed")
+        openmig_gateway::routes::spawn_outbox(inbox, delivery, clock, openmig_gateway::routes::OUTBOX_INTERVAL);
+        openmig_provider::serve(listener, openmig_gateway::router(Arc::new(gateway))).await.context("the server failed")
     })?;
     drop(runtime);
     match Arc::try_unwrap(audit) {
         Ok(audit) => audit.close().map(|_| ()).context("cannot write the final audit checkpoint"),
         Err(_) => Ok(()),
     }
+}
+
+/// One provider listener per practice (separate listeners, so no gateway call is an
+/// in-process shortcut), each with fault injection switchable at
+/// `POST https://…/{ODS}/_admin/faults` (mutual TLS, as every provider call).
+async fn start_providers(prepared: &Prepared, pki: &DemoPki) -> anyhow::Result<Endpoints> {
+    let server_config = openmig_tls::server_config(pki);
+    let faults = Faults::new();
+    let mut endpoints = Endpoints::new();
+    for practice in &prepared.practices {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot start a provider")?;
+        let port = listener.local_addr().context("cannot read a provider's address")?.port();
+        let router =
+            openmig_provider::router_with_faults(Arc::clone(&prepared.store), chrono::Utc::now, faults.clone());
+        tokio::spawn(openmig_tls::serve_tls(listener, router, Arc::clone(&server_config), std::future::pending()));
+        endpoints.insert(practice.ods_code.clone(), format!("https://127.0.0.1:{port}"));
+    }
+    Ok(endpoints)
 }
 
 fn open_audit(database: &Path, keys: &Path) -> anyhow::Result<Arc<AuditLog>> {

@@ -1,0 +1,203 @@
+//! Federation over real mutually authenticated HTTPS listeners on loopback: each
+//! practice's provider is its own listener with fault injection; the gateway fetches
+//! live, falls back to the dated last-good copy, or says clearly that the record is
+//! unavailable, and never shows another patient's record.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use openmig_domain::OdsCode;
+use openmig_gateway::GatewayConfig;
+use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::lastgood::LastGoodCache;
+use openmig_provider::{FaultSettings, Faults};
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+use openmig_tls::DemoPki;
+
+/// A provider listener serving the region with fault injection.
+fn start_provider(region: &Path, pki: &DemoPki) -> (Faults, SocketAddr) {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(region).unwrap());
+    let faults = Faults::new();
+    let router = openmig_provider::router_with_faults(store, now, faults.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let config = openmig_tls::server_config(pki);
+    tokio::spawn(openmig_tls::serve_tls(listener, router, config, std::future::pending()));
+    (faults, address)
+}
+
+/// The practices' fault switches: `ODS` and `CLOSED_ODS` on one listener, `OTHER_ODS`
+/// on its own.
+struct Practices {
+    main: Faults,
+    other: Faults,
+}
+
+fn federated(cache: bool) -> (TestGateway, Practices) {
+    let mut practices = None;
+    let gateway = gateway_built(GatewayConfig::demo(), |region, dir| {
+        let pki = DemoPki::generate().unwrap();
+        let (main, main_address) = start_provider(region, &pki);
+        let (other, other_address) = start_provider(region, &pki);
+        practices = Some(Practices { main, other });
+        let endpoint = |address: SocketAddr| format!("https://127.0.0.1:{}", address.port());
+        let endpoints = HashMap::from([
+            (OdsCode::parse(ODS).unwrap(), endpoint(main_address)),
+            (OdsCode::parse(CLOSED_ODS).unwrap(), endpoint(main_address)),
+            (OdsCode::parse(OTHER_ODS).unwrap(), endpoint(other_address)),
+        ]);
+        let options = FederationOptions {
+            deadline: Duration::from_millis(800),
+            connect_timeout: Duration::from_millis(300),
+            bulkhead: 8,
+            retries: 1,
+            backoff: Duration::from_millis(10),
+            breaker_failures: 3,
+            breaker_open_for: Duration::from_millis(400),
+        };
+        let cache = cache.then(|| {
+            Arc::new(
+                LastGoodCache::open(&dir.join("gateway.db"), &[9; 32], 1_000, chrono::Duration::hours(24)).unwrap(),
+            )
+        });
+        let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
+        let federation =
+            Federation::new(client, endpoints, options, cache, "200000000999".into(), Arc::new(now)).unwrap();
+        Some(Arc::new(federation))
+    });
+    (gateway, practices.unwrap())
+}
+
+fn ods(code: &str) -> OdsCode {
+    OdsCode::parse(code).unwrap()
+}
+
+async fn medicines(gateway: &TestGateway, nhs: &str) -> (Answer, String) {
+    let request = axum::http::Request::get(format!("/api/v1/patients/{nhs}/medicines"))
+        .header("Authorization", format!("Bearer {}", gateway.doctor()))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(gateway.app(), request).await.unwrap();
+    let source =
+        response.headers().get("openmig-record-source").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).to_string();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (Answer { status, content_type: String::new(), cache_control: String::new(), body, text }, source)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_fetch_then_a_dated_last_good_copy_when_the_practice_is_down() {
+    let (gateway, practices) = federated(true);
+    let (live, source) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!(live.status, 200, "{}", live.text);
+    assert_eq!(source, "live");
+    assert_eq!(live.body["recordSource"]["live"], true);
+    assert!(live.text.contains("Apixaban"), "the live record came over federation");
+
+    practices.main.set(&ods(ODS), FaultSettings { down: true, ..FaultSettings::default() }).unwrap();
+    let (copy, source) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!(copy.status, 200, "{}", copy.text);
+    assert!(source.starts_with("last-good; fetched-at=2026-"), "{source}");
+    assert_eq!(copy.body["recordSource"]["live"], false);
+    assert!(copy.body["recordSource"]["warning"].as_str().unwrap().starts_with("NOT CURRENT"));
+    assert!(copy.text.contains("Apixaban"), "the copy still shows the anticoagulant");
+
+    // The same label inside FHIR answers.
+    let everything =
+        get(&gateway, &format!("/fhir/R4/Patient/{EXAMPLE_NHS}/$everything"), Some(&gateway.doctor())).await;
+    assert_eq!(everything.status, 200);
+    let outcome = everything.body["entry"].as_array().unwrap().iter().find(|e| e["search"]["mode"] == "outcome");
+    assert!(outcome.unwrap()["resource"]["issue"][0]["diagnostics"].as_str().unwrap().starts_with("NOT CURRENT"));
+    let structured =
+        send(gateway.app(), structured_request(&gateway.doctor(), &allergies_and_medication(EXAMPLE_NHS))).await;
+    assert_eq!(structured.status, 200);
+    assert!(structured.text.contains("NOT CURRENT"), "the GP Connect Bundle carries the warning");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_copy_the_clinician_is_told_which_practice_is_unavailable() {
+    let (gateway, practices) = federated(false);
+    practices.main.set(&ods(ODS), FaultSettings { status: Some(500), ..FaultSettings::default() }).unwrap();
+    let (answer, _) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!((answer.status, error_code(&answer).as_str()), (503, "GP_RECORD_UNAVAILABLE"), "{}", answer.text);
+    let message = answer.body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(message.contains("Riverside Medical Practice") && message.contains("EMIS Web"), "{message}");
+    assert!(message.contains("last attempt at 2026-"), "{message}");
+    assert!(!answer.text.contains("Apixaban"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_practice_is_cut_off_at_the_deadline() {
+    let (gateway, practices) = federated(false);
+    practices.main.set(&ods(ODS), FaultSettings { latency_ms: 10_000, ..FaultSettings::default() }).unwrap();
+    let started = Instant::now();
+    let (answer, _) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!(answer.status, 503, "{}", answer.text);
+    assert!(started.elapsed() < Duration::from_secs(5), "the 0.8 s deadline holds, not the 10 s delay");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_patients_bundle_or_a_malformed_one_is_rejected() {
+    let (gateway, practices) = federated(false);
+    for (settings, said) in [
+        (
+            FaultSettings { wrong_patient: true, ..FaultSettings::default() },
+            "sent another patient's record; it was rejected",
+        ),
+        (FaultSettings { malformed: true, ..FaultSettings::default() }, "sent an unreadable answer"),
+    ] {
+        practices.main.set(&ods(ODS), settings).unwrap();
+        let (answer, _) = medicines(&gateway, EXAMPLE_NHS).await;
+        assert_eq!(answer.status, 503, "{}", answer.text);
+        assert!(answer.body["issue"][0]["diagnostics"].as_str().unwrap().contains(said), "{}", answer.text);
+        for other in [nhs_str(dissent_nhs()), nhs_str(deceased_nhs()), nhs_str(restricted_nhs())] {
+            assert!(!answer.text.contains(&other), "another patient's NHS number leaked");
+        }
+    }
+}
+
+fn nhs_str(nhs: openmig_domain::NhsNumber) -> String {
+    nhs.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_breaker_opens_on_repeated_failure_then_half_opens_and_recovers() {
+    let (gateway, practices) = federated(false);
+    let federation = gateway.gateway.federation.clone().unwrap();
+    practices.main.set(&ods(ODS), FaultSettings { status: Some(503), ..FaultSettings::default() }).unwrap();
+    for _ in 0..3 {
+        assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 503);
+    }
+    assert_eq!(federation.breaker_states(), vec![(ods(ODS), "open")]);
+    let (answer, _) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert!(answer.text.contains("not calling it for a while"), "open: answered without calling: {}", answer.text);
+    // The practice recovers; after the open period a probe goes through and closes it.
+    practices.main.clear();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (answer, source) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!((answer.status, source.as_str()), (200, "live"), "{}", answer.text);
+    assert_eq!(federation.breaker_states(), vec![(ods(ODS), "closed")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_practices_are_unaffected_when_one_is_down() {
+    let (gateway, practices) = federated(false);
+    practices.main.set(&ods(ODS), FaultSettings { down: true, ..FaultSettings::default() }).unwrap();
+    let (down, _) = medicines(&gateway, EXAMPLE_NHS).await;
+    assert_eq!(down.status, 503);
+    let (other, source) = medicines(&gateway, &other_practice_nhs().to_string()).await;
+    assert_eq!((other.status, source.as_str()), (200, "live"), "{}", other.text);
+    // And the other practice's own faults are its own.
+    assert!(!practices.other.get(&ods(OTHER_ODS)).any());
+}
