@@ -3,7 +3,8 @@
 //!
 //! A consumer names the patient by NHS number; the gateway finds where the patient is
 //! registered ([`access`]), decides whether this person may see what ([`policy`],
-//! configured by [`config`]), fetches the record, audits the access (`openmig-audit`,
+//! configured by [`config`]), fetches the record from the practice ([`federation`], with
+//! the [`lastgood`] copy when the practice is down), audits the access (`openmig-audit`,
 //! before any data leaves) and answers in the format asked for ([`routes`]):
 //!
 //! | route | what |
@@ -13,6 +14,8 @@
 //! | `GET /directory/patients/{nhs}` | the registered practice (a trace) |
 //! | `GET /fhir/R4/...` | UK Core read API (metadata, Patient, `$everything`, searches by `patient=`) |
 //! | `GET /api/v1/patients/{nhs}/medicines` · `POST …/medicines/requested-check` | medicines review JSON |
+//! | `POST /fhir/R4/Bundle` · `POST /fhir/R4/DocumentReference` | write-back to the practice inbox |
+//! | `GET /practices/{ODS}/inbox` · `POST …/inbox/{id}/ack` · `GET /practices/{ODS}/audit` | the practice's inbox and access report |
 //! | `GET /healthz` · `GET /readyz` | operations |
 //!
 //! Every patient route requires a signed bearer token (`openmig-auth`): the gateway is
