@@ -86,7 +86,16 @@ impl Access {
         let Some(federation) = gateway.federation.as_ref().filter(|_| dataset == Dataset::Clinical) else {
             return Ok(Granted { record, practice, permit, freshness: Freshness::Live });
         };
-        match federation.fetch(&practice, nhs_number, self.identity(), &self.trace_id).await {
+        let started = std::time::Instant::now();
+        let fetched = federation.fetch(&practice, nhs_number, self.identity(), &self.trace_id).await;
+        let outcome = match &fetched {
+            Ok(fetched) if fetched.freshness == Freshness::Live => "live",
+            Ok(_) => "last_good",
+            Err(FetchFailure::Unavailable { .. }) => "unavailable",
+            Err(_) => "refused",
+        };
+        gateway.metrics.fetched(ods.as_str(), outcome, started.elapsed());
+        match fetched {
             Ok(fetched) => Ok(Granted { record: fetched.record, practice, permit, freshness: fetched.freshness }),
             Err(failure) => {
                 let error = fetch_failure(failure, &practice);
@@ -235,8 +244,12 @@ fn patient_status(record: &GpRecord, practice: &PracticeEntry) -> PatientStatus 
 /// commit to reach disk).
 async fn append(gateway: &Gateway, event: AuditEvent) -> Result<u64, GatewayError> {
     let audit = Arc::clone(&gateway.audit);
+    let started = std::time::Instant::now();
     match tokio::task::spawn_blocking(move || audit.append(event)).await {
-        Ok(Ok(sequence)) => Ok(sequence),
+        Ok(Ok(sequence)) => {
+            gateway.metrics.audit_appended(started.elapsed());
+            Ok(sequence)
+        }
         _ => Err(GatewayError::audit_unavailable()),
     }
 }

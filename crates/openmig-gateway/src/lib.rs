@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod federation;
 pub mod lastgood;
+pub mod metrics;
 pub mod policy;
 pub mod routes;
 
@@ -70,6 +71,8 @@ pub struct Gateway {
     /// Live fetching from each practice's provider over mutual TLS, with resilience and
     /// the last-good copy; `None` reads records from `store` in-process.
     pub federation: Option<Arc<federation::Federation>>,
+    /// `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Gateway {

@@ -183,3 +183,20 @@ async fn only_an_auditor_under_an_agreement_reads_a_practice_audit_report_overri
     let bad = get(&gateway, &format!("/practices/{ODS}/audit?from=2026-02-30"), Some(&auditor)).await;
     assert_eq!(bad.status, 400);
 }
+
+#[tokio::test]
+async fn at_capacity_the_gateway_sheds_load_with_retry_after_but_still_answers_health_checks() {
+    let gateway = gateway();
+    let app = openmig_gateway::routes::router_limited(std::sync::Arc::clone(&gateway.gateway), 0);
+    let request = Request::get(format!("/api/v1/patients/{EXAMPLE_NHS}/medicines"))
+        .header("Authorization", format!("Bearer {}", gateway.doctor()))
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("GATEWAY_BUSY"));
+    let health = tower::ServiceExt::oneshot(app, Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(health.status(), 200);
+}

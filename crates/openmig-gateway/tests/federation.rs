@@ -201,3 +201,26 @@ async fn other_practices_are_unaffected_when_one_is_down() {
     // And the other practice's own faults are its own.
     assert!(!practices.other.get(&ods(OTHER_ODS)).any());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_routes_practices_and_breakers_without_patient_data() {
+    let (gateway, practices) = federated(true);
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 200);
+    practices.main.set(&ods(ODS), FaultSettings { down: true, ..FaultSettings::default() }).unwrap();
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 200);
+    let metrics = get(&gateway, "/metrics", None).await;
+    assert_eq!(metrics.status, 200);
+    let text = metrics.text;
+    assert!(
+        text.contains(r#"openmig_gateway_requests_total{route="/api/v1/patients/{nhs}/medicines",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"openmig_gateway_practice_fetches_total{practice="Z90001",outcome="live"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"openmig_gateway_practice_fetches_total{practice="Z90001",outcome="last_good"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"openmig_gateway_practice_breaker_state{practice="Z90001"}"#), "{text}");
+    assert!(text.contains("openmig_gateway_audit_append_seconds_count 2"), "{text}");
+    assert!(!text.contains(EXAMPLE_NHS), "no NHS number in metrics");
+}

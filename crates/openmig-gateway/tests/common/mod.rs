@@ -206,6 +206,7 @@ pub fn gateway_built(
         clock: Arc::new(now),
         inbox: Arc::new(openmig_inbox::Inbox::open(&audit_db).unwrap()),
         federation: federate(&path, dir.path()),
+        metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
     };
     TestGateway { gateway: Arc::new(gateway), key, audit_db, checkpoints, keys_dir, dir }
 }

@@ -98,6 +98,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         clock: Arc::new(move || now),
         inbox: Arc::new(openmig_inbox::Inbox::open(&args.database)?),
         federation: None,
+        metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
     };
     let gateway_router = openmig_gateway::router(Arc::new(gateway));
     let provider_router = openmig_provider::router(Arc::clone(&store), move || now);

@@ -139,6 +139,7 @@ pub fn serve(
             clock: Arc::clone(&clock),
             inbox: Arc::clone(&inbox),
             federation: Some(Arc::new(federation)),
+            metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
         };
         let delivery = Arc::new(openmig_inbox::LocalDelivery);
         openmig_gateway::routes::spawn_outbox(inbox, delivery, clock, openmig_gateway::routes::OUTBOX_INTERVAL);
