@@ -281,6 +281,8 @@ impl Federation {
             Err(Failure::Refused(failure)) => return Err(failure),
             Err(Failure::Unreachable(reason)) => reason,
         };
+        // The practice (an organisation) and the reason may be logged; the patient never.
+        tracing::warn!(target: "openmig::federation", practice = %practice.practice.ods_code, reason = %reason, "live fetch failed");
         if let Some(cache) = &self.cache {
             let cache = Arc::clone(cache);
             if let Ok(Ok(Some(copy))) = tokio::task::spawn_blocking(move || cache.get(nhs_number, attempted_at)).await {

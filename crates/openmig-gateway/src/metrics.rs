@@ -4,6 +4,9 @@
 //! circuit-breaker state, and how long audit appends take (the audit "lag" every answer
 //! waits for).
 //!
+//! Every request is also logged as one structured line (`tracing`, target
+//! `openmig::request`): method, route template, status, time, trace id and record source.
+//!
 //! Labels are route *templates* (`/api/v1/patients/{nhs}/medicines`), ODS codes and
 //! outcomes only: never an NHS number, a user or clinical content.
 
@@ -138,9 +141,29 @@ pub async fn track(State(gateway): State<Arc<Gateway>>, request: Request, next: 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |path| path.as_str().to_string());
+    // The consumer's trace id, when it sent one that looks like one (never free text).
+    let trace_id = request
+        .headers()
+        .get("ssp-traceid")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+        .unwrap_or("-")
+        .to_string();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
-    gateway.metrics.request(&route, response.status(), started.elapsed());
+    let took = started.elapsed();
+    gateway.metrics.request(&route, response.status(), took);
+    // The route template, never the path: paths carry NHS numbers.
+    tracing::info!(
+        target: "openmig::request",
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        millis = took.as_secs_f64() * 1e3,
+        trace_id = %trace_id,
+        record_source = response.headers().get("openmig-record-source").and_then(|v| v.to_str().ok()).unwrap_or("-"),
+    );
     response
 }
 

@@ -224,3 +224,39 @@ async fn metrics_show_routes_practices_and_breakers_without_patient_data() {
     assert!(text.contains("openmig_gateway_audit_append_seconds_count 2"), "{text}");
     assert!(!text.contains(EXAMPLE_NHS), "no NHS number in metrics");
 }
+
+/// Collects what the gateway logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_are_structured_and_carry_no_patient_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (gateway, practices) = federated(true);
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 200);
+    practices.main.set(&ods(ODS), FaultSettings { down: true, ..FaultSettings::default() }).unwrap();
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 200);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = logs.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let requests: Vec<_> = lines.iter().filter(|l| l["target"] == "openmig::request").collect();
+    assert_eq!(requests.len(), 2, "{logs}");
+    assert_eq!(requests[0]["fields"]["route"], "/api/v1/patients/{nhs}/medicines");
+    assert!(requests[1]["fields"]["record_source"].as_str().unwrap().starts_with("last-good"));
+    assert!(lines.iter().any(|l| l["target"] == "openmig::federation" && l["fields"]["practice"] == ODS), "{logs}");
+    for forbidden in [EXAMPLE_NHS, "Apixaban", "Hebburn", "943 476 5919"] {
+        assert!(!logs.contains(forbidden), "{forbidden} in the logs");
+    }
+}

@@ -125,6 +125,7 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
         public_url: None,
     };
     let prepared = serve::prepare(&serve_args)?;
+    serve::init_logs();
     let doctor = TokenRequest {
         user_name: "Dr Demo Clinician".into(),
         consent: Some(ConsentBasis::Given),

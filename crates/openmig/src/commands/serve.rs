@@ -24,8 +24,18 @@ use crate::cli::ServeArgs;
 use crate::database::{self, Location};
 use crate::output;
 
+/// Structured JSON logs on stderr (`RUST_LOG` filters; default `info`): one line per
+/// request with route template, status, time and trace id, never patient data.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (demo after serve in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 /// Runs the command.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logs();
     let prepared = prepare(&args)?;
     serve(prepared, &args.listen, args.public_url.clone(), |address, server, endpoints| {
         for practice in &server.practices {
