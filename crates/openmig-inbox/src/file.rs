@@ -2,37 +2,22 @@
 //!
 //! The inbox lives in the record store's own file (application id "OMIG") beside the
 //! audit log, in an audit-only file ("OMAU"), or in a file of its own, which it creates
-//! and marks "OMIB". As the store and the audit do, the header is read before SQLite
-//! touches an existing file: any other SQLite database or any other file is refused
-//! unchanged. The store's tables, its `user_version` and its `application_id` are never
-//! touched; the inbox keeps its own format number in `inbox_meta`.
+//! and marks "OMIB". As for the store and the audit, the header is read before SQLite
+//! touches an existing file, and the file is opened, by `openmig-sqlite-file`: any other
+//! SQLite database or any other file is refused unchanged. The store's tables, its
+//! `user_version` and its `application_id` are never touched; the inbox keeps its own
+//! format number in `inbox_meta`. This module says which tables are the inbox's and words
+//! the shared crate's errors as [`InboxError`]s.
 
-use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read};
 use std::path::Path;
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use openmig_sqlite_file::{AUDIT_APPLICATION_ID, FileError, INBOX_APPLICATION_ID, STORE_APPLICATION_ID, Tables};
+use rusqlite::Connection;
 
-use crate::error::{InboxError, sql};
-
-/// `application_id` of an openmig record store: "OMIG".
-pub(crate) const STORE_APPLICATION_ID: i32 = 0x4F4D_4947;
-/// `application_id` of a file holding only an audit log: "OMAU".
-pub(crate) const AUDIT_APPLICATION_ID: i32 = 0x4F4D_4155;
-/// `application_id` of a file holding only a practice inbox: "OMIB".
-pub(crate) const INBOX_APPLICATION_ID: i32 = 0x4F4D_4942;
-const OURS: [i32; 3] = [STORE_APPLICATION_ID, AUDIT_APPLICATION_ID, INBOX_APPLICATION_ID];
+use crate::error::InboxError;
 
 /// The inbox table format this build writes and the newest it reads.
 pub(crate) const FORMAT: u32 = 1;
-
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-const HEADER_LEN: usize = 100;
-const APPLICATION_ID_OFFSET: usize = 68;
-/// How long to wait for another connection's write lock (the audit writer, a store
-/// load, `openmig inbox ack` in another process).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The inbox tables, created if absent. Every statement is idempotent.
 ///
@@ -89,157 +74,47 @@ CREATE TRIGGER IF NOT EXISTS inbox_meta_no_update BEFORE UPDATE ON inbox_meta
 BEGIN SELECT RAISE(ABORT, 'inbox metadata cannot be changed'); END;
 ";
 
-/// What the header says about a path.
-enum Found {
-    Nothing,
-    Empty,
-    Ours,
-}
+/// The inbox's tables: in the store's file, beside an audit log, or in a file of their own.
+const TABLES: Tables = Tables {
+    name: "inbox",
+    application_id: INBOX_APPLICATION_ID,
+    accepted: &[STORE_APPLICATION_ID, AUDIT_APPLICATION_ID, INBOX_APPLICATION_ID],
+    meta_table: "inbox_meta",
+    main_table: "inbox_document",
+    schema: SCHEMA,
+    format: FORMAT,
+};
 
 /// Opens the database for reading and writing: the inbox tables exist afterwards, the
-/// journal is WAL and every commit is synced (`synchronous=FULL`). A missing file is
-/// created only when `create` is set.
+/// journal is WAL and every commit is synced (`synchronous=FULL`: a document the gateway
+/// said it accepted must survive a power loss). A missing file is created only when
+/// `create` is set.
 pub(crate) fn open_for_writing(path: &Path, create: bool) -> Result<Connection, InboxError> {
-    if path.as_os_str() == ":memory:" || path.as_os_str().is_empty() {
-        return Err(InboxError::Database("the inbox needs a database file".into()));
-    }
-    let fresh = match inspect(path)? {
-        Found::Nothing if !create => return Err(InboxError::Missing(path.display().to_string())),
-        Found::Nothing => match OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(_) => true,
-            // Another process created it a moment ago: judge it like any existing file.
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => matches!(inspect(path)?, Found::Empty),
-            Err(e) => return Err(InboxError::Database(format!("cannot create {}: {e}", path.display()))),
-        },
-        Found::Empty => true,
-        Found::Ours => false,
-    };
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(sql)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-    // The tables are made in the file's current journal mode; a new file is still in
-    // rollback mode here, so its header (with our application id) reaches the main file
-    // before WAL is switched on, as the store and the audit do.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-    let id = application_id(&tx)?;
-    if fresh && id == 0 {
-        tx.pragma_update(None, "application_id", INBOX_APPLICATION_ID).map_err(sql)?;
-    } else if !OURS.contains(&id) {
-        return Err(foreign(path, format!("its SQLite application id is {id:#010x}")));
-    }
-    tx.execute_batch(SCHEMA).map_err(sql)?;
-    tx.execute(
-        "INSERT INTO inbox_meta (key, value) VALUES ('format', ?1) ON CONFLICT DO NOTHING",
-        [FORMAT.to_string()],
-    )
-    .map_err(sql)?;
-    check_format(&tx)?;
-    tx.commit().map_err(sql)?;
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(sql)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(InboxError::Database(format!("SQLite would not switch to WAL journal mode (got {mode})")));
-    }
-    // FULL: in WAL mode, NORMAL may lose the last commits on power loss; a document the
-    // gateway said it accepted must survive it.
-    conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
-    Ok(conn)
+    openmig_sqlite_file::open_for_writing(path, &TABLES, create).map_err(inbox_error)
 }
 
 /// Opens the database read-only for listing. [`InboxError::NoInbox`] when the file is
 /// openmig's but has no inbox tables.
 pub(crate) fn open_read_only(path: &Path) -> Result<Connection, InboxError> {
-    match inspect(path)? {
-        Found::Nothing => return Err(InboxError::Missing(path.display().to_string())),
-        Found::Empty => return Err(InboxError::NoInbox(path.display().to_string())),
-        Found::Ours => {}
-    }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-    let id = application_id(&conn)?;
-    if !OURS.contains(&id) {
-        return Err(foreign(path, format!("its SQLite application id is {id:#010x}")));
-    }
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'inbox_document'", [], |r| {
-            r.get(0)
-        })
-        .map_err(sql)?;
-    if tables == 0 {
-        return Err(InboxError::NoInbox(path.display().to_string()));
-    }
-    check_format(&conn)?;
-    Ok(conn)
+    openmig_sqlite_file::open_read_only(path, &TABLES)
+        .map_err(inbox_error)?
+        .ok_or_else(|| InboxError::NoInbox(path.display().to_string()))
 }
 
-fn check_format(conn: &Connection) -> Result<(), InboxError> {
-    let found: Option<String> = conn
-        .query_row("SELECT value FROM inbox_meta WHERE key = 'format'", [], |r| r.get(0))
-        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
-        .map_err(sql)?;
-    let found = match found {
-        None => return Err(InboxError::Database("the inbox format is not recorded in inbox_meta".into())),
-        Some(text) => {
-            text.parse::<u32>().map_err(|_| InboxError::Database("the inbox format is not a number".into()))?
-        }
-    };
-    if found > FORMAT {
-        return Err(InboxError::TooNew { found, supported: FORMAT });
+/// Words the shared opener's errors as the inbox always has.
+fn inbox_error(error: FileError) -> InboxError {
+    match error {
+        FileError::NeedsAFile => InboxError::Database("the inbox needs a database file".into()),
+        FileError::Missing(path) => InboxError::Missing(path),
+        FileError::Database(why) | FileError::BadFormat(why) => InboxError::Database(why),
+        FileError::Foreign { path, why } => InboxError::Foreign { path, why },
+        FileError::TooNew { found, supported } => InboxError::TooNew { found, supported },
     }
-    Ok(())
-}
-
-pub(crate) fn application_id(conn: &Connection) -> Result<i32, InboxError> {
-    conn.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(sql)
-}
-
-/// Reads the header ourselves: refuses anything that is not an openmig SQLite file.
-fn inspect(path: &Path) -> Result<Found, InboxError> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Found::Nothing),
-        Err(e) => return Err(InboxError::Database(format!("cannot read {}: {e}", path.display()))),
-    };
-    if !metadata.is_file() {
-        return Err(foreign(path, "it is not a regular file"));
-    }
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    File::open(path)
-        .and_then(|file| file.take(HEADER_LEN as u64).read_to_end(&mut header))
-        .map_err(|e| InboxError::Database(format!("cannot read {}: {e}", path.display())))?;
-    if header.is_empty() {
-        return Ok(Found::Empty);
-    }
-    if !header.starts_with(SQLITE_MAGIC) {
-        return Err(foreign(path, "it is not a SQLite database"));
-    }
-    let Some(id) = header.get(APPLICATION_ID_OFFSET..APPLICATION_ID_OFFSET + 4) else {
-        return Err(foreign(path, "it is too short to be a SQLite database"));
-    };
-    let id = i32::from_be_bytes([id[0], id[1], id[2], id[3]]);
-    if !OURS.contains(&id) {
-        return Err(foreign(
-            path,
-            format!("it is a SQLite database of another application (application id {id:#010x})"),
-        ));
-    }
-    Ok(Found::Ours)
-}
-
-fn foreign(path: &Path, why: impl Into<String>) -> InboxError {
-    InboxError::Foreign { path: path.display().to_string(), why: why.into() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_application_ids_spell_omig_omau_and_omib() {
-        assert_eq!(&STORE_APPLICATION_ID.to_be_bytes(), b"OMIG");
-        assert_eq!(&AUDIT_APPLICATION_ID.to_be_bytes(), b"OMAU");
-        assert_eq!(&INBOX_APPLICATION_ID.to_be_bytes(), b"OMIB");
-    }
 
     #[test]
     fn a_foreign_file_is_refused_byte_for_byte_unchanged() {
@@ -267,7 +142,7 @@ mod tests {
         assert!(matches!(open_for_writing(&path, false), Err(InboxError::Missing(_))));
         assert!(!path.exists(), "not created without asking");
         let conn = open_for_writing(&path, true).unwrap();
-        assert_eq!(application_id(&conn).unwrap(), INBOX_APPLICATION_ID);
+        assert_eq!(openmig_sqlite_file::application_id(&conn).unwrap(), INBOX_APPLICATION_ID);
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();

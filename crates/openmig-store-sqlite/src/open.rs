@@ -7,23 +7,17 @@
 //! `-shm` beside it) can change. Only then is the file opened, its identity confirmed
 //! through SQLite, its schema version checked, and the connection configured.
 
-use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read};
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
 use std::path::Path;
 use std::time::Duration;
 
+use openmig_sqlite_file::{FileError, Found};
 use openmig_store::StoreError;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::sql_error;
 use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
-
-/// Every SQLite 3 database file starts with these 16 bytes.
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-/// The database header is the first 100 bytes; `application_id` is the big-endian
-/// 32-bit integer at offset 68.
-const HEADER_LEN: usize = 100;
-const APPLICATION_ID_OFFSET: usize = 68;
 
 /// How long a statement waits for another process's lock before giving up: long enough
 /// for a concurrent writer's batch to commit, short enough to report a stuck lock.
@@ -87,36 +81,19 @@ pub fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Reads the header and refuses anything that is not an openmig SQLite database.
+/// Reads the header and refuses anything that is not an openmig record store. The reading
+/// is `openmig-sqlite-file`'s, shared with the audit log and the inbox; only a store file
+/// ("OMIG") is accepted here, and a missing or empty file is worded as the store's own.
 fn check_header(path: &Path) -> Result<(), StoreError> {
-    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => StoreError::NotFound(path.display().to_string()),
-        _ => StoreError::Backend(format!("cannot read {}: {e}", path.display())),
+    let found = openmig_sqlite_file::inspect(path, &[APPLICATION_ID]).map_err(|e| match e {
+        FileError::Foreign { path, why } => StoreError::Foreign { path, why },
+        other => StoreError::Backend(other.to_string()),
     })?;
-    if !metadata.is_file() {
-        return Err(foreign(path, "it is not a regular file"));
+    match found {
+        Found::Nothing => Err(StoreError::NotFound(path.display().to_string())),
+        Found::Empty => Err(foreign(path, "the file is empty")),
+        Found::Ours => Ok(()),
     }
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    File::open(path)
-        .and_then(|file| file.take(HEADER_LEN as u64).read_to_end(&mut header))
-        .map_err(|e| StoreError::Backend(format!("cannot read {}: {e}", path.display())))?;
-    if header.is_empty() {
-        return Err(foreign(path, "the file is empty"));
-    }
-    if !header.starts_with(SQLITE_MAGIC) {
-        return Err(foreign(path, "it is not a SQLite database"));
-    }
-    let Some(id_bytes) = header.get(APPLICATION_ID_OFFSET..APPLICATION_ID_OFFSET + 4) else {
-        return Err(foreign(path, "it is too short to be a SQLite database"));
-    };
-    let id = i32::from_be_bytes([id_bytes[0], id_bytes[1], id_bytes[2], id_bytes[3]]);
-    if id != APPLICATION_ID {
-        return Err(foreign(
-            path,
-            format!("it is a SQLite database of another application (application id {id:#010x})"),
-        ));
-    }
-    Ok(())
 }
 
 /// Per-connection settings, applied only once the file is known to be ours.

@@ -247,6 +247,11 @@ pub struct BenchArgs {
     /// one-practice region of --patients (--reads sequential requests).
     #[arg(long, conflicts_with = "medicines")]
     pub gateway: bool,
+    /// Instead of generation, benchmark federation end to end: medicines views through
+    /// the gateway and each practice's provider over loopback mutual TLS, with 1 and 16
+    /// clients, then with one practice down (--reads views per run).
+    #[arg(long, conflicts_with_all = ["medicines", "gateway"])]
+    pub federation: bool,
     /// Where to put the store file (deleted afterwards unless --keep).
     #[arg(long, default_value = "bench-results/bench.db")]
     pub database: PathBuf,

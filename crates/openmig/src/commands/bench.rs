@@ -42,6 +42,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.medicines {
         return run_medicines(&args);
     }
+    if args.federation {
+        return crate::commands::bench_federation::run(&args);
+    }
     if args.gateway {
         return crate::commands::bench_gateway::run(&args);
     }

@@ -3,6 +3,7 @@
 mod asked;
 mod audit;
 mod bench;
+mod bench_federation;
 mod bench_gateway;
 mod demo;
 mod generate;

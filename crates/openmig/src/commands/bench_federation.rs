@@ -1,0 +1,213 @@
+//! `openmig bench --federation`: end-to-end latency of a clinical view through the gateway
+//! and a practice's provider over loopback mutual TLS (p50 / p99, 1 and 16 concurrent
+//! clients), and what happens to other practices when one practice is down.
+//!
+//! The gateway → provider leg is real: every practice's provider on its own TLS listener,
+//! the gateway's pooled HTTPS client, the resilience policies and the last-good cache, as
+//! `openmig serve` runs them. The consumer → gateway leg is driven in-process (tower
+//! `oneshot`) so the client does not compete for the two cores with TLS of its own. The
+//! view is the medicines review (`GET /api/v1/patients/{nhs}/medicines`), which needs the
+//! whole record: the provider renders it as GP Connect, the gateway reads it back.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{NaiveDate, TimeZone, Utc};
+use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
+use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
+use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
+use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::lastgood::LastGoodCache;
+use openmig_gateway::{Gateway, GatewayConfig};
+use openmig_generator::{GeneratorConfig, nhs_numbers};
+use openmig_provider::{FaultSettings, Faults};
+use openmig_store::Store;
+use openmig_store_sqlite::SqliteStore;
+use serde::Serialize;
+use tower::ServiceExt;
+
+use crate::cli::BenchArgs;
+use crate::commands::bench::{percentile, write_results};
+use crate::commands::generate::{generate_file, remove_with_side_files};
+
+#[derive(Debug, Serialize)]
+struct Run {
+    scenario: String,
+    clients: usize,
+    views: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    views_per_second: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct FederationResults {
+    command: String,
+    patients: u64,
+    runs: Vec<Run>,
+    cpus: usize,
+}
+
+/// Runs the benchmark.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
+    let config = GeneratorConfig { patients: args.patients, practices: 3, seed: args.seed, as_of };
+    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    generate_file(config, &args.database, true)?;
+    let keys = args.database.with_extension("keys");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&args.database)?);
+    let practices: Vec<_> = store.practices()?.into_iter().filter(|p| p.sharing_enabled).collect();
+    let [down, healthy, ..] = practices.as_slice() else { bail!("the region needs two practices that share") };
+    let (down, healthy) = (down.ods_code.clone(), healthy.ods_code.clone());
+    let now = Utc.from_utc_datetime(&as_of.and_hms_opt(12, 0, 0).expect("valid time"));
+    let pki = openmig_tls::DemoPki::generate()?;
+    let issuer = IssuerKey::generate()?;
+    let mut doctor = TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse("ZC010")?);
+    doctor.consent = Some(ConsentBasis::Given);
+    let token = openmig_auth::mint(&issuer, &doctor, now)?;
+    let audit =
+        Arc::new(AuditLog::open(&args.database, CheckpointKey::load_or_create(&keys)?, AuditOptions::default())?);
+    let cache = LastGoodCache::open(&args.database, &[3; 32], 100_000, chrono::Duration::hours(24))?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let results = runtime.block_on(async {
+        let faults = Faults::new();
+        let server_config = openmig_tls::server_config(&pki);
+        let mut endpoints = HashMap::new();
+        for practice in store.practices()? {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let port = listener.local_addr()?.port();
+            let router = openmig_provider::router_with_faults(Arc::clone(&store), move || now, faults.clone());
+            tokio::spawn(openmig_tls::serve_tls(listener, router, Arc::clone(&server_config), std::future::pending()));
+            endpoints.insert(practice.ods_code.clone(), format!("https://127.0.0.1:{port}"));
+        }
+        let clock: openmig_gateway::Clock = Arc::new(move || now);
+        let federation = Federation::new(
+            openmig_tls::https_client(openmig_tls::client_config(&pki)),
+            endpoints,
+            FederationOptions::default(),
+            Some(Arc::new(cache)),
+            "200000000999".into(),
+            Arc::clone(&clock),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let gateway = Gateway {
+            config: GatewayConfig::demo(),
+            store: Arc::clone(&store),
+            issuers: TrustedIssuers::from_key(&issuer),
+            audience: openmig_auth::DEFAULT_AUDIENCE.to_string(),
+            audit: Arc::clone(&audit),
+            audit_database: args.database.clone(),
+            public_url: "http://bench".into(),
+            clock,
+            inbox: Arc::new(openmig_inbox::Inbox::open(&args.database)?),
+            federation: Some(Arc::new(federation)),
+            metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
+        };
+        let router = openmig_gateway::router(Arc::new(gateway));
+
+        // The patients the gateway shows live, by practice (one warm-up view each, which
+        // also fills the last-good cache).
+        let mut shown: HashMap<OdsCode, Vec<NhsNumber>> = HashMap::new();
+        for index in 0..args.patients.min(3_000) {
+            let nhs = nhs_numbers::nhs_number(args.seed, index);
+            let Some(record) = store.record(nhs)? else { continue };
+            let ods = record.patient.registration.practice.clone();
+            if (ods == down || ods == healthy) && view(&router, &token, nhs).await?.0 == 200 {
+                shown.entry(ods).or_default().push(nhs);
+            }
+        }
+        let (at_down, at_healthy) = (
+            shown.remove(&down).context("no patient shown at the first practice")?,
+            shown.remove(&healthy).context("no patient shown at the second practice")?,
+        );
+        let views = args.reads.max(16);
+        let mut runs = Vec::new();
+        for clients in [1, 16] {
+            runs.push(measure(&router, &token, &at_healthy, clients, views, "all practices up").await?);
+        }
+        faults.set(&down, FaultSettings { down: true, ..FaultSettings::default() }).map_err(anyhow::Error::msg)?;
+        for clients in [1, 16] {
+            runs.push(measure(&router, &token, &at_healthy, clients, views, "another practice down").await?);
+        }
+        runs.push(measure(&router, &token, &at_down, 16, views, "practice down: last-good copy").await?);
+        anyhow::Ok(FederationResults {
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            patients: args.patients,
+            runs,
+            cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        })
+    })?;
+    drop(runtime);
+    if let Ok(audit) = Arc::try_unwrap(audit) {
+        audit.close()?;
+    }
+    drop(store);
+    if !args.keep {
+        remove_with_side_files(&args.database);
+        let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&args.database));
+        let _ = std::fs::remove_dir_all(&keys);
+    }
+    write_results(&args.out, &results)
+}
+
+/// One medicines view: status and milliseconds.
+async fn view(router: &Router, token: &str, nhs: NhsNumber) -> anyhow::Result<(u16, f64)> {
+    let request = Request::get(format!("/api/v1/patients/{nhs}/medicines"))
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::empty())?;
+    let started = Instant::now();
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status().as_u16();
+    axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+    Ok((status, started.elapsed().as_secs_f64() * 1e3))
+}
+
+/// `views` views of `patients` by `clients` concurrent clients; every view must be 200.
+async fn measure(
+    router: &Router,
+    token: &str,
+    patients: &[NhsNumber],
+    clients: usize,
+    views: usize,
+    scenario: &str,
+) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let (router, token) = (router.clone(), token.to_string());
+        let mine: Vec<NhsNumber> = (client..views).step_by(clients).map(|i| patients[i % patients.len()]).collect();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for nhs in mine {
+                let (status, ms) = view(&router, &token, nhs).await?;
+                if status != 200 {
+                    bail!("a view failed (HTTP {status})");
+                }
+                latencies.push(ms);
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    Ok(Run {
+        scenario: scenario.to_string(),
+        clients,
+        views: latencies.len(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+        views_per_second: latencies.len() as f64 / seconds,
+    })
+}
