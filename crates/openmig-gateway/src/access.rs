@@ -96,7 +96,13 @@ impl Access {
         };
         gateway.metrics.fetched(ods.as_str(), outcome, started.elapsed());
         match fetched {
-            Ok(fetched) => Ok(Granted { record: fetched.record, practice, permit, freshness: fetched.freshness }),
+            Ok(fetched) => {
+                // Demographics are the directory's (the PDS role): GP Connect does not
+                // carry registration details, and restricted-record flags must survive.
+                let mut clinical = fetched.record;
+                clinical.patient = record.patient;
+                Ok(Granted { record: clinical, practice, permit, freshness: fetched.freshness })
+            }
             Err(failure) => {
                 let error = fetch_failure(failure, &practice);
                 Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, error).await)
