@@ -161,6 +161,64 @@ pub struct GatewayConfig {
     /// External identity providers whose tokens are accepted.
     #[serde(rename = "issuer", default)]
     pub issuers: Vec<TrustedIssuer>,
+    /// How hard to try a practice, and how long a last-good copy may be shown.
+    #[serde(default)]
+    pub federation: FederationSettings,
+}
+
+/// The `[federation]` table: resilience per practice and the last-good copy.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationSettings {
+    /// The whole fetch from a practice, retries included (default 2,000 ms).
+    pub deadline_ms: u64,
+    /// Establishing a connection to a practice (default 500 ms).
+    pub connect_timeout_ms: u64,
+    /// Fetches in flight to one practice (default 16).
+    pub bulkhead: usize,
+    /// Extra attempts after a connection that sent nothing (default 2).
+    pub retries: u32,
+    /// First retry backoff, doubled per attempt, jittered (default 50 ms).
+    pub backoff_ms: u64,
+    /// Consecutive failures that open a practice's breaker (default 5).
+    pub breaker_failures: usize,
+    /// How long an open breaker refuses before a probe (default 10 s).
+    pub breaker_open_seconds: u64,
+    /// How old a last-good copy may be and still be shown (default 72 h).
+    pub last_good_max_age_hours: i64,
+    /// Last-good copies kept, oldest evicted first (default 100,000).
+    pub last_good_max_entries: usize,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        FederationSettings {
+            deadline_ms: 2_000,
+            connect_timeout_ms: 500,
+            bulkhead: 16,
+            retries: 2,
+            backoff_ms: 50,
+            breaker_failures: 5,
+            breaker_open_seconds: 10,
+            last_good_max_age_hours: 72,
+            last_good_max_entries: 100_000,
+        }
+    }
+}
+
+impl FederationSettings {
+    /// The federation's options.
+    pub fn options(&self) -> crate::federation::FederationOptions {
+        use std::time::Duration;
+        crate::federation::FederationOptions {
+            deadline: Duration::from_millis(self.deadline_ms),
+            bulkhead: self.bulkhead,
+            retries: self.retries,
+            backoff: Duration::from_millis(self.backoff_ms),
+            breaker_failures: self.breaker_failures,
+            breaker_open_for: Duration::from_secs(self.breaker_open_seconds),
+        }
+    }
 }
 
 /// A configuration file that cannot be used.
@@ -295,6 +353,21 @@ mod tests {
         let error = GatewayConfig::load(&path).unwrap_err().to_string();
         assert_eq!(error, "consumer organisation ZC010 is listed more than once");
         assert!(GatewayConfig::load(&dir.path().join("missing.toml")).unwrap_err().to_string().contains("cannot read"));
+    }
+
+    #[test]
+    fn federation_settings_default_and_can_be_tuned() {
+        assert_eq!(GatewayConfig::demo().federation, FederationSettings::default());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gateway.toml");
+        let text = "consent_model = \"mig\"\n[federation]\ndeadline_ms = 800\nbreaker_failures = 3\n[roles]\n";
+        std::fs::write(&path, text).unwrap();
+        let config = GatewayConfig::load(&path).unwrap();
+        assert_eq!(config.federation.options().deadline, std::time::Duration::from_millis(800));
+        assert_eq!(config.federation.breaker_failures, 3);
+        assert_eq!(config.federation.retries, 2, "unset values keep their defaults");
+        std::fs::write(&path, "consent_model = \"mig\"\n[federation]\ndeadline = 1\n[roles]\n").unwrap();
+        assert!(GatewayConfig::load(&path).is_err(), "unknown settings are refused");
     }
 
     #[test]

@@ -37,10 +37,9 @@ use crate::lastgood::LastGoodCache;
 /// How hard the gateway tries before falling back.
 #[derive(Debug, Clone)]
 pub struct FederationOptions {
-    /// The whole fetch, retries included.
+    /// The whole fetch, retries included. (The TCP connect timeout is the HTTPS
+    /// client's, `openmig_tls::ClientOptions::connect_timeout`.)
     pub deadline: Duration,
-    /// Establishing the TCP + TLS connection.
-    pub connect_timeout: Duration,
     /// Fetches in flight to one practice.
     pub bulkhead: usize,
     /// Extra attempts after a refused connection.
@@ -57,7 +56,6 @@ impl Default for FederationOptions {
     fn default() -> Self {
         FederationOptions {
             deadline: Duration::from_secs(2),
-            connect_timeout: Duration::from_millis(500),
             bulkhead: 16,
             retries: 2,
             backoff: Duration::from_millis(50),

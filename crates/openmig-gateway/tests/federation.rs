@@ -43,6 +43,11 @@ struct Practices {
 }
 
 fn federated(cache: bool) -> (TestGateway, Practices) {
+    federated_with(cache, false)
+}
+
+/// With `other_refuses`, `OTHER_ODS`'s endpoint is a closed port: connections refused.
+fn federated_with(cache: bool, other_refuses: bool) -> (TestGateway, Practices) {
     let mut practices = None;
     let gateway = gateway_built(GatewayConfig::demo(), |region, dir| {
         let pki = DemoPki::generate().unwrap();
@@ -50,6 +55,12 @@ fn federated(cache: bool) -> (TestGateway, Practices) {
         let (other, other_address) = start_provider(region, &pki);
         practices = Some(Practices { main, other });
         let endpoint = |address: SocketAddr| format!("https://127.0.0.1:{}", address.port());
+        let other_address = if other_refuses {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            closed.local_addr().unwrap()
+        } else {
+            other_address
+        };
         let endpoints = HashMap::from([
             (OdsCode::parse(ODS).unwrap(), endpoint(main_address)),
             (OdsCode::parse(CLOSED_ODS).unwrap(), endpoint(main_address)),
@@ -57,7 +68,6 @@ fn federated(cache: bool) -> (TestGateway, Practices) {
         ]);
         let options = FederationOptions {
             deadline: Duration::from_millis(800),
-            connect_timeout: Duration::from_millis(300),
             bulkhead: 8,
             retries: 1,
             backoff: Duration::from_millis(10),
@@ -259,4 +269,34 @@ async fn logs_are_structured_and_carry_no_patient_data() {
     for forbidden in [EXAMPLE_NHS, "Apixaban", "Hebburn", "943 476 5919"] {
         assert!(!logs.contains(forbidden), "{forbidden} in the logs");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flapping_practice_always_gets_an_answer_live_or_dated() {
+    let (gateway, practices) = federated(true);
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.1, "live");
+    practices.main.set(&ods(ODS), FaultSettings { error_rate: Some(0.5), ..FaultSettings::default() }).unwrap();
+    let mut sources = Vec::new();
+    for _ in 0..6 {
+        let (answer, source) = medicines(&gateway, EXAMPLE_NHS).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert!(answer.text.contains("Apixaban"));
+        sources.push(source);
+    }
+    assert!(sources.iter().any(|s| s == "live"), "{sources:?}");
+    assert!(sources.iter().any(|s| s.starts_with("last-good")), "{sources:?}");
+    let federation = gateway.gateway.federation.clone().unwrap();
+    assert_eq!(federation.breaker_states(), vec![(ods(ODS), "closed")], "alternate failures never open it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_practice_refusing_connections_is_reported_after_safe_retries() {
+    let (gateway, _practices) = federated_with(false, true);
+    let started = Instant::now();
+    let (answer, _) = medicines(&gateway, &other_practice_nhs().to_string()).await;
+    assert_eq!((answer.status, error_code(&answer).as_str()), (503, "GP_RECORD_UNAVAILABLE"), "{}", answer.text);
+    assert!(answer.text.contains("refused the connection"), "{}", answer.text);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Patients of the practice that answers are unaffected.
+    assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.1, "live");
 }

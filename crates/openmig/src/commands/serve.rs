@@ -13,7 +13,7 @@ use anyhow::Context;
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
 use openmig_auth::{IssuerKey, TrustedIssuers};
 use openmig_domain::{OdsCode, Practice};
-use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::federation::Federation;
 use openmig_gateway::lastgood::{self, LastGoodCache};
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_provider::Faults;
@@ -89,10 +89,6 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
 /// practices' ASIDs).
 const GATEWAY_ASID: &str = "200000000999";
 
-/// How many last-good copies the gateway keeps, and for how long.
-const LAST_GOOD_ENTRIES: usize = 100_000;
-const LAST_GOOD_HOURS: i64 = 72;
-
 /// Where each practice's provider listens: ODS code → `https://127.0.0.1:PORT`.
 pub type Endpoints = BTreeMap<OdsCode, String>;
 
@@ -111,11 +107,12 @@ pub fn serve(
         Arc::new(openmig_inbox::Inbox::open_existing(&prepared.database).context("cannot open the practice inbox")?);
     let pki = DemoPki::load_or_create(&prepared.keys.join("tls")).context("cannot load the demo TLS certificates")?;
     let cache_key = lastgood::load_or_create_key(&prepared.keys).context("cannot load the last-good cache key")?;
+    let settings = &prepared.config.federation;
     let cache = LastGoodCache::open(
         &prepared.database,
         &cache_key,
-        LAST_GOOD_ENTRIES,
-        chrono::Duration::hours(LAST_GOOD_HOURS),
+        settings.last_good_max_entries,
+        chrono::Duration::hours(settings.last_good_max_age_hours),
     )
     .context("cannot open the last-good cache")?;
     let runtime =
@@ -129,10 +126,14 @@ pub fn serve(
         let mut issuers = TrustedIssuers::from_key(&prepared.issuer);
         prepared.config.trust_issuers(&mut issuers)?;
         let clock: openmig_gateway::Clock = Arc::new(chrono::Utc::now);
+        let client_options = openmig_tls::ClientOptions {
+            connect_timeout: std::time::Duration::from_millis(settings.connect_timeout_ms),
+            ..openmig_tls::ClientOptions::default()
+        };
         let federation = Federation::new(
-            openmig_tls::https_client(openmig_tls::client_config(&pki)),
+            openmig_tls::https_client_with(openmig_tls::client_config(&pki), client_options),
             endpoints.into_iter().collect(),
-            FederationOptions::default(),
+            settings.options(),
             Some(Arc::new(cache)),
             GATEWAY_ASID.to_string(),
             Arc::clone(&clock),
