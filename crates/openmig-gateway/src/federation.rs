@@ -351,7 +351,10 @@ impl Federation {
             .entry(ods.clone())
             .or_insert_with(|| {
                 let client = self.client.clone();
-                let timeout = self.options.deadline;
+                // A little inside the overall deadline, so that a slow practice's call
+                // ends as a Timeout the breaker counts, rather than being dropped
+                // unrecorded when the deadline fires.
+                let timeout = self.options.deadline.mul_f64(0.9);
                 let service = tower::service_fn(move |call: Call| {
                     let client = client.clone();
                     async move {

@@ -155,6 +155,12 @@ async fn a_slow_practice_is_cut_off_at_the_deadline() {
     let (answer, _) = medicines(&gateway, EXAMPLE_NHS).await;
     assert_eq!(answer.status, 503, "{}", answer.text);
     assert!(started.elapsed() < Duration::from_secs(5), "the 0.8 s deadline holds, not the 10 s delay");
+    // Slow answers count as failures: enough of them open the practice's breaker.
+    for _ in 0..2 {
+        assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 503);
+    }
+    let federation = gateway.gateway.federation.clone().unwrap();
+    assert_eq!(federation.breaker_states(), vec![(ods(ODS), "open")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
