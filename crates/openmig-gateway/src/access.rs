@@ -282,13 +282,18 @@ async fn locate(gateway: &Gateway, nhs_number: NhsNumber) -> Result<(GpRecord, P
 /// The request's trace id: the consumer's `Ssp-TraceID` when it is a plausible id
 /// (hex digits and hyphens, at most 64), otherwise a fresh random UUID.
 fn trace_id(headers: &HeaderMap) -> String {
-    let given = headers.get("ssp-traceid").and_then(|value| value.to_str().ok()).filter(|value| {
-        !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-    });
-    match given {
+    match consumer_trace_id(headers) {
         Some(value) => value.to_ascii_lowercase(),
         None => random_uuid(),
     }
+}
+
+/// The consumer's `Ssp-TraceID` when it is a plausible id (hex digits and hyphens, at
+/// most 64): never free text, so it is safe to log and to audit.
+pub(crate) fn consumer_trace_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("ssp-traceid").and_then(|value| value.to_str().ok()).filter(|value| {
+        !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+    })
 }
 
 /// A version 4 UUID from the system's secure random source.

@@ -450,7 +450,7 @@ fn everything(nhs: NhsNumber) -> Value {
 
 /// An unsigned GP Connect JWT (gpconnect.md §2): the provider leg is protected by mutual
 /// TLS, and the JWT carries audit and provenance claims.
-pub(crate) fn unsigned_jwt(claims: &Value) -> String {
+pub fn unsigned_jwt(claims: &Value) -> String {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
@@ -459,11 +459,7 @@ pub(crate) fn unsigned_jwt(claims: &Value) -> String {
 
 /// `Ssp-TraceID` must be a UUID: the gateway's trace id when it is one, else a fresh one.
 fn as_uuid(trace_id: &str) -> String {
-    let is_uuid = trace_id.len() == 36
-        && trace_id
-            .char_indices()
-            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
-    if is_uuid { trace_id.to_string() } else { crate::access::random_uuid() }
+    if openmig_provider::headers::is_uuid(trace_id) { trace_id.to_string() } else { crate::access::random_uuid() }
 }
 
 /// `base` plus up to 100% random jitter, so retries from many requests spread out.

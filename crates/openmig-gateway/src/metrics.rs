@@ -141,14 +141,7 @@ pub async fn track(State(gateway): State<Arc<Gateway>>, request: Request, next: 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |path| path.as_str().to_string());
-    // The consumer's trace id, when it sent one that looks like one (never free text).
-    let trace_id = request
-        .headers()
-        .get("ssp-traceid")
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
-        .unwrap_or("-")
-        .to_string();
+    let trace_id = crate::access::consumer_trace_id(request.headers()).unwrap_or("-").to_string();
     let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;

@@ -87,7 +87,7 @@ fn media_type(text: &str) -> String {
 }
 
 /// True for the 8-4-4-4-12 hexadecimal form of a UUID.
-fn is_uuid(text: &str) -> bool {
+pub fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups

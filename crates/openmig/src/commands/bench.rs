@@ -133,12 +133,8 @@ struct MedicinesResults {
 /// anticoagulants" query.
 fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     use openmig_domain::medicines::{FlagCode, ReviewConfig, review};
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
-    let config = GeneratorConfig { patients: args.patients, practices: 1, seed: args.seed, as_of };
-    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    generate_file(config, &args.database, true)?;
+    let as_of = crate::commands::bench_region::bench_day();
+    crate::commands::bench_region::generate_region(args, 1)?;
     let store = SqliteStore::open_read_only(&args.database)?;
     let ods = store.practices()?.first().context("the region has a practice")?.ods_code.clone();
 

@@ -17,23 +17,17 @@ use anyhow::{Context, bail};
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use chrono::{NaiveDate, TimeZone, Utc};
-use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
-use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
-use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
+use openmig_domain::{NhsNumber, OdsCode};
 use openmig_gateway::federation::{Federation, FederationOptions};
 use openmig_gateway::lastgood::LastGoodCache;
-use openmig_gateway::{Gateway, GatewayConfig};
-use openmig_generator::{GeneratorConfig, nhs_numbers};
+use openmig_generator::nhs_numbers;
 use openmig_provider::{FaultSettings, Faults};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
 use serde::Serialize;
 use tower::ServiceExt;
 
 use crate::cli::BenchArgs;
 use crate::commands::bench::{percentile, write_results};
-use crate::commands::generate::{generate_file, remove_with_side_files};
+use crate::commands::bench_region::BenchRegion;
 
 #[derive(Debug, Serialize)]
 struct Run {
@@ -55,25 +49,12 @@ struct FederationResults {
 
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
-    let config = GeneratorConfig { patients: args.patients, practices: 3, seed: args.seed, as_of };
-    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    generate_file(config, &args.database, true)?;
-    let keys = args.database.with_extension("keys");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&args.database)?);
+    let region = BenchRegion::generate(args, 3)?;
+    let (store, now, token) = (Arc::clone(&region.store), region.now, region.token.clone());
     let practices: Vec<_> = store.practices()?.into_iter().filter(|p| p.sharing_enabled).collect();
     let [down, healthy, ..] = practices.as_slice() else { bail!("the region needs two practices that share") };
     let (down, healthy) = (down.ods_code.clone(), healthy.ods_code.clone());
-    let now = Utc.from_utc_datetime(&as_of.and_hms_opt(12, 0, 0).expect("valid time"));
     let pki = openmig_tls::DemoPki::generate()?;
-    let issuer = IssuerKey::generate()?;
-    let mut doctor = TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse("ZC010")?);
-    doctor.consent = Some(ConsentBasis::Given);
-    let token = openmig_auth::mint(&issuer, &doctor, now)?;
-    let audit =
-        Arc::new(AuditLog::open(&args.database, CheckpointKey::load_or_create(&keys)?, AuditOptions::default())?);
     let cache = LastGoodCache::open(&args.database, &[3; 32], 100_000, chrono::Duration::hours(24))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -98,19 +79,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             Arc::clone(&clock),
         )
         .map_err(anyhow::Error::msg)?;
-        let gateway = Gateway {
-            config: GatewayConfig::demo(),
-            store: Arc::clone(&store),
-            issuers: TrustedIssuers::from_key(&issuer),
-            audience: openmig_auth::DEFAULT_AUDIENCE.to_string(),
-            audit: Arc::clone(&audit),
-            audit_database: args.database.clone(),
-            public_url: "http://bench".into(),
-            clock,
-            inbox: Arc::new(openmig_inbox::Inbox::open(&args.database)?),
-            federation: Some(Arc::new(federation)),
-            metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
-        };
+        let gateway = region.gateway(Some(Arc::new(federation)))?;
         let router = openmig_gateway::router(Arc::new(gateway));
 
         // The patients the gateway shows live, by practice (one warm-up view each, which
@@ -146,15 +115,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         })
     })?;
     drop(runtime);
-    if let Ok(audit) = Arc::try_unwrap(audit) {
-        audit.close()?;
-    }
     drop(store);
-    if !args.keep {
-        remove_with_side_files(&args.database);
-        let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&args.database));
-        let _ = std::fs::remove_dir_all(&keys);
-    }
+    region.finish(args.keep)?;
     write_results(&args.out, &results)
 }
 

@@ -15,23 +15,17 @@ use anyhow::{Context, bail};
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{NaiveDate, TimeZone, Utc};
-use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
-use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
-use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
-use openmig_gateway::{Gateway, GatewayConfig};
-use openmig_generator::{GeneratorConfig, nhs_numbers};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
+use openmig_auth::TrustedIssuers;
+use openmig_domain::NhsNumber;
+use openmig_gateway::federation::unsigned_jwt;
+use openmig_generator::nhs_numbers;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::cli::BenchArgs;
 use crate::commands::bench::{percentile, write_results};
-use crate::commands::generate::{generate_file, remove_with_side_files};
+use crate::commands::bench_region::BenchRegion;
 
 #[derive(Debug, Serialize)]
 struct GatewayResults {
@@ -60,53 +54,23 @@ struct Throughput {
 /// The gateway's GP Connect operation.
 const GATEWAY_OPERATION: &str = "/gpconnect/fhir/Patient/$gpc.getstructuredrecord";
 
-/// The demo configuration's emergency department, whose doctor asks.
-const CONSUMER: &str = "ZC010";
-
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
-    let config = GeneratorConfig { patients: args.patients, practices: 1, seed: args.seed, as_of };
-    if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    generate_file(config, &args.database, true)?;
-    let keys = args.database.with_extension("keys");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&args.database)?);
+    let region = BenchRegion::generate(args, 1)?;
+    let (store, now) = (Arc::clone(&region.store), region.now);
     let practice = store.practices()?.into_iter().next().context("the region has a practice")?;
-    // The region's clock: records are "as of" the generation day.
-    let now = Utc.from_utc_datetime(&as_of.and_hms_opt(12, 0, 0).expect("valid time"));
-    let issuer = IssuerKey::generate()?;
-    let audit =
-        Arc::new(AuditLog::open(&args.database, CheckpointKey::load_or_create(&keys)?, AuditOptions::default())?);
-    let issuers = TrustedIssuers::from_key(&issuer);
-    let mut doctor = TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse(CONSUMER)?);
-    doctor.consent = Some(ConsentBasis::Given);
-    let token = openmig_auth::mint(&issuer, &doctor, now)?;
-    let identity = issuers.verify(Some(&format!("Bearer {token}")), openmig_auth::DEFAULT_AUDIENCE, now)?;
+    let issuers = TrustedIssuers::from_key(&region.issuer);
+    let identity = issuers.verify(Some(&format!("Bearer {}", region.token)), openmig_auth::DEFAULT_AUDIENCE, now)?;
     let provider_audience = format!("http://bench/{}/STU3/1/gpconnect/structured", practice.ods_code);
     let gp_connect_jwt =
         unsigned_jwt(&Value::Object(identity.gp_connect_claims("openmig-gateway", &provider_audience, now)));
-    let gateway = Gateway {
-        config: GatewayConfig::demo(),
-        store: Arc::clone(&store),
-        issuers,
-        audience: openmig_auth::DEFAULT_AUDIENCE.to_string(),
-        audit: Arc::clone(&audit),
-        audit_database: args.database.clone(),
-        public_url: "http://bench".into(),
-        clock: Arc::new(move || now),
-        inbox: Arc::new(openmig_inbox::Inbox::open(&args.database)?),
-        federation: None,
-        metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
-    };
-    let gateway_router = openmig_gateway::router(Arc::new(gateway));
+    let gateway_router = openmig_gateway::router(Arc::new(region.gateway(None)?));
     let provider_router = openmig_provider::router(Arc::clone(&store), move || now);
     let patients: Vec<NhsNumber> = (0..args.patients).map(|i| nhs_numbers::nhs_number(args.seed, i)).collect();
     let calls = Calls {
         gateway: gateway_router,
         provider: provider_router,
-        token,
+        token: region.token.clone(),
         gp_connect_jwt,
         provider_path: format!("{}/Patient/$gpc.getstructuredrecord", openmig_provider::base_path(&practice.ods_code)),
         asid: practice.asid.clone(),
@@ -146,27 +110,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     })?;
     drop(calls);
     drop(runtime);
-    if let Ok(audit) = Arc::try_unwrap(audit) {
-        audit.close()?;
-    }
     drop(store);
-    if !args.keep {
-        remove_with_side_files(&args.database);
-        let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&args.database));
-        let _ = std::fs::remove_dir_all(&keys);
-    }
+    region.finish(args.keep)?;
     write_results(&args.out, &results)
 }
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-/// An unsigned GP Connect JWT (gpconnect.md §2): what the provider leg carries.
-fn unsigned_jwt(claims: &Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("{header}.{payload}.")
 }
 
 /// What a throughput run calls.

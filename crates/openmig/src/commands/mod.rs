@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod bench_federation;
 mod bench_gateway;
+mod bench_region;
 mod demo;
 mod generate;
 pub(crate) mod inbox;
