@@ -16,7 +16,7 @@
 //! own module, rather than typed structs: the STU3 resource model is large and openmig
 //! emits a small, fixed subset of it, so typed structs would mostly restate the spec.
 //! The structure is guarded instead by a maintained third-party validator
-//! (`fhir.resources`, run by `tests/validate_stu3.py` and `tests/validate_r4b.py` in the test suite) and by insta
+//! (`fhir.resources`, run by `tests/validate_fhir.py` in the test suite) and by insta
 //! snapshots of whole Bundles.
 //!
 //! Mapped so far (see [`stu3`]): allergies, medication, problems (with linked items),

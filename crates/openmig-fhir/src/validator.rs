@@ -1,6 +1,6 @@
 //! Test support (feature `stu3-validator`): validating emitted resources with the
-//! maintained third-party `fhir.resources` STU3 models, through `tests/validate_stu3.py`,
-//! and the R4 output with its R4B models, through `tests/validate_r4b.py`.
+//! maintained third-party `fhir.resources` STU3 models, through `tests/validate_fhir.py`,
+//! and the R4 output with its R4B models, through the same script.
 //!
 //! It lives here, behind a feature, so that every crate whose tests check openmig's FHIR
 //! output (this one, the provider) runs the same validator the same way. It does IO
@@ -19,27 +19,27 @@ pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
     path
 }
 
-/// Runs `validate_stu3.py --expect=<expected>` over `files`. Panics with the script's
-/// report on any failure, and with how to install `fhir.resources` when it (or Python)
-/// is missing: the check fails, it never skips.
+/// Validates `files` with the `fhir.resources` STU3 models; `expected` lists resource
+/// types (comma-separated) that must be among them. Panics with the script's report on
+/// any failure, and with how to install `fhir.resources` when it (or Python) is missing:
+/// the check fails, it never skips.
 pub fn validate_stu3(files: &[PathBuf], expected: &str) {
-    run_validator("validate_stu3.py", "STU3", files, expected);
+    run_validator("STU3", files, expected);
 }
 
-/// Runs `validate_r4b.py --expect=<expected>` over `files`: the same check with the
-/// `fhir.resources` R4B models, for the UK Core R4 output (see that script for why R4B
-/// models check R4 resources).
+/// The same check with the `fhir.resources` R4B models, for the UK Core R4 output (see
+/// `tests/validate_fhir.py` for why R4B models check R4 resources).
 pub fn validate_r4b(files: &[PathBuf], expected: &str) {
-    run_validator("validate_r4b.py", "R4B", files, expected);
+    run_validator("R4B", files, expected);
 }
 
-/// Runs `tests/{script} --expect=<expected> FILE...`; `label` names the FHIR version in
-/// the failure message.
-fn run_validator(script: &str, label: &str, files: &[PathBuf], expected: &str) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(script);
+/// Runs `tests/validate_fhir.py --release=<release> --expect=<expected> FILE...`.
+fn run_validator(release: &str, files: &[PathBuf], expected: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_fhir.py");
     assert!(script.is_file(), "validator script missing at {}", script.display());
     let output = Command::new("python3")
         .arg(&script)
+        .arg(format!("--release={release}"))
         .arg(format!("--expect={expected}"))
         .args(files)
         .output()
@@ -53,6 +53,6 @@ fn run_validator(script: &str, label: &str, files: &[PathBuf], expected: &str) {
     match output.status.code() {
         Some(0) => println!("{stdout}"),
         Some(2) => panic!("fhir.resources is missing: run ./scripts/test, which installs it\n{stderr}"),
-        _ => panic!("{label} validation failed:\n{stderr}\n{stdout}"),
+        _ => panic!("{release} validation failed:\n{stderr}\n{stdout}"),
     }
 }
