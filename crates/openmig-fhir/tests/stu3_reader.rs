@@ -342,3 +342,142 @@ fn a_bundle_of_consultations_only_reads_with_the_items_they_pulled_in() {
         }
     }
 }
+
+/// The Bundle of every area for `record` with the fixture practice and clinicians.
+fn fixture_bundle(record: &GpRecord) -> serde_json::Value {
+    structured_bundle(record, &example_practice(), &example_clinicians(), &StructuredOptions::everything())
+}
+
+/// The resource with this `resourceType` and `id`.
+fn resource_mut<'a>(bundle: &'a mut serde_json::Value, kind: &str, id: &str) -> &'a mut serde_json::Value {
+    bundle["entry"]
+        .as_array_mut()
+        .expect("entries")
+        .iter_mut()
+        .map(|e| &mut e["resource"])
+        .find(|r| r["resourceType"] == kind && r["id"] == id)
+        .unwrap_or_else(|| panic!("{kind}/{id}"))
+}
+
+/// The one extension of `resource` with this `url`.
+fn extension_of<'a>(resource: &'a serde_json::Value, url: &str) -> &'a serde_json::Value {
+    let matching: Vec<_> = resource["extension"].as_array().into_iter().flatten().filter(|e| e["url"] == url).collect();
+    assert_eq!(matching.len(), 1, "one {url} extension");
+    matching[0]
+}
+
+const REGISTRATION_DETAILS: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1";
+const REPEAT_INFORMATION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1";
+
+#[test]
+fn the_registration_is_sent_as_registration_details_and_read_back() {
+    let mut record = example_record();
+    let patient_id = format!("patient-{}", record.patient.nhs_number);
+    let mut bundle = fixture_bundle(&record);
+    let details = extension_of(resource_mut(&mut bundle, "Patient", &patient_id), REGISTRATION_DETAILS).clone();
+    assert_eq!(
+        details["extension"],
+        serde_json::json!([
+            { "url": "registrationPeriod", "valuePeriod": { "start": "1998-09-01" } },
+            {
+                "url": "registrationType",
+                "valueCodeableConcept": { "coding": [{
+                    "system": "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1",
+                    "code": "R",
+                    "display": "Regular",
+                }] },
+            },
+        ])
+    );
+    let read = read_structured_bundle(&bundle, record.patient.nhs_number).expect("reads").record;
+    assert_eq!(read.patient.registration.registered_on, day(1998, 9, 1));
+    assert_eq!(read.patient.registration.status, RegistrationStatus::Registered);
+
+    // Deregistered: the period ends that day; the reason has no element.
+    record.patient.registration.status =
+        RegistrationStatus::Deregistered { on: day(2026, 10, 31), reason: "Moved out of area".into() };
+    let mut bundle = fixture_bundle(&record);
+    let details = extension_of(resource_mut(&mut bundle, "Patient", &patient_id), REGISTRATION_DETAILS).clone();
+    assert_eq!(
+        details["extension"][0]["valuePeriod"],
+        serde_json::json!({ "start": "1998-09-01", "end": "2026-10-31" })
+    );
+    let read = read_structured_bundle(&bundle, record.patient.nhs_number).expect("reads").record;
+    assert_eq!(read.patient.registration.registered_on, day(1998, 9, 1));
+    assert_eq!(
+        read.patient.registration.status,
+        RegistrationStatus::Deregistered { on: day(2026, 10, 31), reason: String::new() }
+    );
+    fixture_round_trip(&record, "deregistered patient");
+}
+
+#[test]
+fn the_review_date_is_the_plans_authorisation_expiry_and_reads_back() {
+    let record = example_record();
+    let nhs = record.patient.nhs_number;
+    let plan_id = format!("medication-request-plan-{nhs}-{}", ids::APIXABAN);
+    let mut bundle = fixture_bundle(&record);
+    let plan = resource_mut(&mut bundle, "MedicationRequest", &plan_id).clone();
+    let repeat = extension_of(&plan, REPEAT_INFORMATION);
+    let expiry: Vec<_> = repeat["extension"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter(|p| p["url"] == "authorisationExpiryDate")
+        .collect();
+    assert_eq!(expiry, [&serde_json::json!({ "url": "authorisationExpiryDate", "valueDateTime": "2026-11-20" })]);
+    let read = read_structured_bundle(&bundle, nhs).expect("reads").record;
+    let apixaban = read.medications.iter().find(|m| m.meta.id == ids::APIXABAN).expect("apixaban");
+    assert_eq!(apixaban.review_due, Some(day(2026, 11, 20)));
+
+    // Another system's month-only expiry: due from the month's first day, and the rest
+    // of the record is still read.
+    let mut monthly = bundle.clone();
+    let plan = resource_mut(&mut monthly, "MedicationRequest", &plan_id);
+    for extension in plan["extension"].as_array_mut().expect("extensions") {
+        if extension["url"] == REPEAT_INFORMATION {
+            for part in extension["extension"].as_array_mut().expect("parts") {
+                if part["url"] == "authorisationExpiryDate" {
+                    part["valueDateTime"] = serde_json::json!("2027-03");
+                }
+            }
+        }
+    }
+    let read = read_structured_bundle(&monthly, nhs).expect("reads").record;
+    let apixaban = read.medications.iter().find(|m| m.meta.id == ids::APIXABAN).expect("apixaban");
+    assert_eq!(apixaban.review_due, Some(day(2027, 3, 1)));
+
+    // Only the plan's expiry counts: moved onto an order, it is not a review date.
+    let order_id = format!("medication-request-order-{nhs}-{}-1", ids::APIXABAN);
+    let plan = resource_mut(&mut bundle, "MedicationRequest", &plan_id);
+    plan["extension"].as_array_mut().expect("extensions").retain(|e| e["url"] != REPEAT_INFORMATION);
+    let order = resource_mut(&mut bundle, "MedicationRequest", &order_id);
+    order["extension"] = serde_json::json!([{
+        "url": REPEAT_INFORMATION,
+        "extension": [
+            { "url": "numberOfRepeatPrescriptionsIssued", "valueUnsignedInt": 1 },
+            { "url": "authorisationExpiryDate", "valueDateTime": "2026-11-20" },
+        ],
+    }]);
+    let read = read_structured_bundle(&bundle, nhs).expect("reads").record;
+    let apixaban = read.medications.iter().find(|m| m.meta.id == ids::APIXABAN).expect("apixaban");
+    assert_eq!(apixaban.review_due, None);
+}
+
+#[test]
+fn a_review_date_is_sent_only_for_a_repeat_prescribed_at_the_practice() {
+    let mut record = example_record();
+    for medication in &mut record.medications {
+        medication.review_due = Some(day(2027, 1, 15));
+    }
+    let read = fixture_round_trip(&record, "a review date on every medicine").record;
+    for medication in &read.medications {
+        let repeat_here = medication.prescription_type.is_repeat() && !medication.is_prescribed_elsewhere();
+        let expected = repeat_here.then(|| day(2027, 1, 15));
+        assert_eq!(medication.review_due, expected, "{:?}", medication.meta.id);
+    }
+    assert!(read.medications.iter().any(|m| m.review_due.is_none()), "an acute or elsewhere medicine");
+    assert!(read.medications.iter().any(|m| m.review_due.is_some()), "a repeat at the practice");
+}

@@ -8,6 +8,7 @@ mod common;
 
 use common::{bundle, options, resources};
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
+use openmig_domain::patient::RegistrationStatus;
 use openmig_domain::record::{ObservationValue, ProblemStatus, ReferenceRange};
 use openmig_domain::{EntryId, GpRecord, PartialDate};
 use openmig_fhir::validator::{validate_stu3, write_json as write};
@@ -19,8 +20,12 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     withheld.medications[0].meta.confidential = true;
     let nothing = GpRecord::new(example_record().patient);
     // A withheld entry in every new area, a quantity with a reference range, partial
-    // dates on a problem end and an immunisation.
+    // dates on a problem end and an immunisation, and a registration that has ended.
     let mut varied = example_record();
+    varied.patient.registration.status = RegistrationStatus::Deregistered {
+        on: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+        reason: "Moved out of area".into(),
+    };
     varied.problems[1].meta.confidential = true;
     varied.immunisations[1].meta.confidential = true;
     varied.referrals[0].meta.confidential = true;

@@ -1,7 +1,7 @@
 //! Patient, Organization, Practitioner and PractitionerRole: the resources every
 //! structured response carries.
 
-use openmig_domain::patient::Address;
+use openmig_domain::patient::{Address, Registration, RegistrationStatus};
 use openmig_domain::{Clinician, GpRecord, Sex};
 use serde_json::{Value, json};
 
@@ -22,7 +22,8 @@ pub(crate) fn resources(cx: &mut Context<'_>, record: &GpRecord) -> Vec<Value> {
     out
 }
 
-/// `CareConnect-GPC-Patient-1`.
+/// `CareConnect-GPC-Patient-1`, with the registration in `registrationDetails`
+/// ([`registration_details`]).
 ///
 /// The NHS number verification status extension is left out: gpconnect.md names
 /// `Extension-CareConnect-GPC-NHSNumberVerificationStatus-1` but not its URL or codes.
@@ -38,6 +39,7 @@ fn patient(cx: &Context<'_>, record: &GpRecord, usual_gp_ref: Option<Value>) -> 
         "resourceType": "Patient",
         "id": ids::patient(p.nhs_number),
         "meta": versioned_meta(urls::PATIENT_PROFILE),
+        "extension": [registration_details(&p.registration)],
         "identifier": [{ "system": urls::NHS_NUMBER_SYSTEM, "value": p.nhs_number.to_string() }],
         "name": [name],
         "gender": gender(p.sex),
@@ -57,6 +59,34 @@ fn patient(cx: &Context<'_>, record: &GpRecord, usual_gp_ref: Option<Value>) -> 
         resource["generalPractitioner"] = json!([gp]);
     }
     resource
+}
+
+/// `Extension-CareConnect-GPC-RegistrationDetails-1`: the registration's period (from the
+/// day the patient registered to the day they were deregistered, if they were) and its
+/// type, always Regular (see [`urls::REGULAR_REGISTRATION`]).
+///
+/// The reason for a deregistration has no element: the extension's `registrationStatus`
+/// part is forbidden in the GP Connect profile, and the period says only when it ended.
+/// Providers do not serve deregistered patients at all (gpconnect.md §5), so the end is
+/// only ever sent when this writer is used outside a provider.
+fn registration_details(registration: &Registration) -> Value {
+    let mut period = json!({ "start": day(registration.registered_on) });
+    if let RegistrationStatus::Deregistered { on, .. } = &registration.status {
+        period["end"] = json!(day(*on));
+    }
+    let (code, display) = urls::REGULAR_REGISTRATION;
+    json!({
+        "url": urls::REGISTRATION_DETAILS_EXTENSION,
+        "extension": [
+            { "url": "registrationPeriod", "valuePeriod": period },
+            {
+                "url": "registrationType",
+                "valueCodeableConcept": {
+                    "coding": [{ "system": urls::REGISTRATION_TYPE_SYSTEM, "code": code, "display": display }],
+                },
+            },
+        ],
+    })
 }
 
 /// `CareConnect-GPC-Organization-1` for the practice.

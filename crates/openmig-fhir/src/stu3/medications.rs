@@ -301,10 +301,17 @@ fn prescription_type(kind: PrescriptionType) -> Value {
     })
 }
 
-/// How many issues the current authorisation allows and how many it has used.
-/// `numberOfRepeatPrescriptionsAllowed` only when a fixed number was authorised
-/// (gpconnect.md §3); `authorisationExpiryDate` is not sent because the record holds a
-/// review date, not an expiry.
+/// How many issues the current authorisation allows, how many it has used and when it is
+/// due for review. `numberOfRepeatPrescriptionsAllowed` only when a fixed number was
+/// authorised (gpconnect.md §3).
+///
+/// The review date is sent as `authorisationExpiryDate` (the day, as a `dateTime`), as
+/// the R4 writer sends it in UK Core's `MedicationRepeatInformation`: GP systems set a
+/// repeat authorisation to expire at its review, and UK Core describes
+/// `authorisationExpiryDate` as the "repeat prescription review date" (see
+/// `r4::urls::REPEAT_INFORMATION_EXTENSION`). GP Connect has no other element for it and
+/// puts it on the plan only ([`urls::REPEAT_INFORMATION_EXTENSION`]), so it is sent only
+/// for a repeat prescribed at the practice, the one kind of plan with `repeatInformation`.
 fn repeat_information(medication: &Medication) -> Value {
     let mut parts = Vec::new();
     if let Some(allowed) = medication.authorised_issues.filter(|n| *n > 0) {
@@ -315,5 +322,8 @@ fn repeat_information(medication: &Medication) -> Value {
         None => medication.issues.len(),
     };
     parts.push(json!({ "url": "numberOfRepeatPrescriptionsIssued", "valueUnsignedInt": issued }));
+    if let Some(review) = medication.review_due {
+        parts.push(json!({ "url": "authorisationExpiryDate", "valueDateTime": day(review) }));
+    }
     json!({ "url": urls::REPEAT_INFORMATION_EXTENSION, "extension": parts })
 }

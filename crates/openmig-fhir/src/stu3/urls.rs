@@ -31,6 +31,28 @@ pub const MEDICATION_STATEMENT_PROFILE: &str =
 pub const MEDICATION_REQUEST_PROFILE: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-MedicationRequest-1";
 
+/// The Patient's `registrationDetails`. gpconnect.md §3 names it on the Patient; the URL,
+/// the context (Patient) and the sub-extensions `registrationPeriod` (`valuePeriod`) and
+/// `registrationType` (`valueCodeableConcept`, bound to CareConnect-RegistrationType-1)
+/// are those of the StructureDefinition in NHS Digital's STU3 assets
+/// (nhsconnect/STU3-FHIR-Assets, `StructureDefinitions/Extension-CareConnect-GPC-RegistrationDetails-1.xml`,
+/// version 1.0.0, which also forbids the `registrationStatus` part: `max = 0`), and GP
+/// Connect's published Access Record Structured examples send both parts, with
+/// `registrationPeriod.end` when the registration has ended.
+pub const REGISTRATION_DETAILS_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1";
+/// The code system of `registrationDetails.registrationType`: the CodeSystem
+/// `CareConnect-RegistrationType-1` in nhsconnect/STU3-FHIR-Assets
+/// (`CodeSystems/CodeSystem-CareConnect-RegistrationType-1.xml`, 1.0.0, active), the
+/// system GP Connect's published structured record examples use.
+pub const REGISTRATION_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-RegistrationType-1";
+/// `R` "Regular" in [`REGISTRATION_TYPE_SYSTEM`] (code and display as in the CodeSystem).
+/// The domain has no other registration type (a record is the practice's regular list
+/// registration, current or ended), and a provider only returns a structured record for a
+/// Regular/GMS registration (gpconnect.md §4 and §5: any other type is
+/// `PATIENT_NOT_FOUND`), so every Patient the writer sends is one.
+pub const REGULAR_REGISTRATION: (&str, &str) = ("R", "Regular");
+
 /// gpconnect.md §1 (`patientNHSNumber`).
 pub const NHS_NUMBER_SYSTEM: &str = "https://fhir.nhs.uk/Id/nhs-number";
 /// gpconnect.md §2 (`requesting_organization`).
@@ -101,7 +123,11 @@ pub const PRESCRIPTION_TYPE_EXTENSION: &str =
 /// gpconnect.md §3: codes `acute`, `delayed-prescribing`, `repeat`, `repeat-dispensing`.
 pub const PRESCRIPTION_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/CareConnect-PrescriptionType-1";
 /// gpconnect.md §3: `repeatInformation` with `numberOfRepeatPrescriptionsAllowed`,
-/// `numberOfRepeatPrescriptionsIssued`, `authorisationExpiryDate`.
+/// `numberOfRepeatPrescriptionsIssued`, `authorisationExpiryDate`. GP Connect's
+/// MedicationRequest page (nhsconnect/gpconnect,
+/// `accessrecord_structured_development_medicationrequest.md`) gives
+/// `authorisationExpiryDate` as a `dateTime`, 0..1, "the date a repeat prescription
+/// authorisation will expire", populated on the plan only, never on an order.
 pub const REPEAT_INFORMATION_EXTENSION: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1";
 /// gpconnect.md §3: `statusReason` for stopped plans. Its sub-extension names

@@ -15,12 +15,6 @@ use super::bundle::{Index, ResId};
 use super::values::{array, concept_text, day, extension, first, text};
 use super::{ReadError, Reader, invalid};
 
-/// `Extension-CareConnect-GPC-RegistrationDetails-1` (gpconnect.md §3 names it on the
-/// Patient; the URL and its `registrationPeriod` part are those GP Connect's published
-/// examples use). The writer does not send it; other providers do.
-const REGISTRATION_DETAILS_EXTENSION: &str =
-    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-RegistrationDetails-1";
-
 /// The one Patient, when its NHS number is `expected`.
 ///
 /// More than one Patient, an NHS number that is not `expected` (or is not a valid NHS
@@ -110,10 +104,13 @@ pub(super) fn patient(reader: &Reader<'_>, practice: &Practice) -> Result<Patien
     })
 }
 
-/// The registration date and status from `registrationDetails`, when sent; else the
-/// birth date and "registered" (see the module docs of the reader).
+/// The registration date and status from `registrationDetails.registrationPeriod`, when
+/// sent: registered from its start, deregistered on its end if it has one (with no
+/// reason: the Bundle has none). Without it, the birth date and "registered" (see the
+/// module docs of the reader). The registration type is not read: the domain has only
+/// the regular registration a provider serves.
 fn registration(patient: &Value, birth_date: NaiveDate) -> (NaiveDate, RegistrationStatus) {
-    let period = extension(patient, REGISTRATION_DETAILS_EXTENSION)
+    let period = extension(patient, urls::REGISTRATION_DETAILS_EXTENSION)
         .and_then(|details| extension(details, "registrationPeriod"))
         .and_then(|part| part.get("valuePeriod"));
     let Some(period) = period else { return (birth_date, RegistrationStatus::Registered) };

@@ -12,6 +12,8 @@
 //! - The plan's `authoredOn` is when the current authorisation began; for an acute or
 //!   elsewhere-prescribed medicine it only counts as an authorisation date when it is
 //!   not simply the start date (the writer sends the start when there is none).
+//! - The review date is the plan's `repeatInformation.authorisationExpiryDate` (GP
+//!   systems set the authorisation to expire at its review); an order's is never read.
 //! - Issues keep the writer's order (its order ids number them from 1, oldest first);
 //!   other systems' orders are sorted by date.
 
@@ -139,13 +141,21 @@ fn medication(
 
     let prescription_type = prescription_type(plan)?;
     let repeat_at_practice = prescription_type.is_repeat() && !elsewhere;
-    let authorised_issues = match extension(plan, urls::REPEAT_INFORMATION_EXTENSION)
-        .and_then(|r| extension(r, "numberOfRepeatPrescriptionsAllowed"))
-    {
+    let repeat_information = extension(plan, urls::REPEAT_INFORMATION_EXTENSION);
+    let authorised_issues = match repeat_information.and_then(|r| extension(r, "numberOfRepeatPrescriptionsAllowed")) {
         Some(part) => Some(
             whole::<u32>(&part["valuePositiveInt"])
                 .ok_or_else(|| invalid(REQUEST, "numberOfRepeatPrescriptionsAllowed is not a number"))?,
         ),
+        None => None,
+    };
+    // The review date rides on the plan's authorisation expiry (see the writer's
+    // `repeat_information`); orders never carry it, so they are not looked at. Another
+    // system may send only a month or a year: the review is then taken as due at its
+    // earliest day, so it is flagged no later than it falls due; one imprecise date
+    // never costs the clinician the whole record.
+    let review_due = match repeat_information.and_then(|r| extension(r, "authorisationExpiryDate")) {
+        Some(part) => optional_date(&part["valueDateTime"], REQUEST, "authorisationExpiryDate")?.map(|d| d.earliest()),
         None => None,
     };
     let authored = optional_date(&plan["authoredOn"], REQUEST, "authoredOn")?;
@@ -181,7 +191,7 @@ fn medication(
         status,
         authorised_issues,
         authorised_from,
-        review_due: None,
+        review_due,
         source,
         issues: issues.into_iter().map(|(_, issue)| issue).collect(),
     }))

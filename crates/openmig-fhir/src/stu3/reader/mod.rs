@@ -54,7 +54,8 @@
 //! - a Practitioner's role is in the Bundle only for the usual GP (PractitionerRole);
 //!   others read as general practitioners, with no professional registration;
 //! - without the `registrationDetails` extension, the registration date reads as the
-//!   birth date (the earliest it can be) and the registration as current;
+//!   birth date (the earliest it can be) and the registration as current; a
+//!   deregistration (the period's end) reads with an empty reason, which no Bundle holds;
 //! - `restricted` is always false: a GP Connect provider answers `PATIENT_NOT_FOUND` for
 //!   a restricted patient, so restriction must come from PDS, never from the Bundle.
 

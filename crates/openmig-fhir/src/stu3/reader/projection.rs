@@ -36,10 +36,14 @@ const NO_DOSE: &str = "No information available";
 ///    Bundle does not keep the record's order).
 /// 2. Clinicians: a clinician not in `clinicians` becomes `ClinicianId("")` wherever
 ///    named (writer: a reference must not dangle).
-/// 3. Patient: registration date → birth date and status → registered (writer: no
-///    `registrationDetails` extension); restricted → not restricted, with no address or
+/// 3. Patient: the registration date and status are kept (`registrationDetails`
+///    `registrationPeriod`: start, and end when deregistered), but a deregistration's
+///    reason → empty (format: the period says only when it ended, and the profile forbids
+///    the `registrationStatus` part); restricted → not restricted, with no address or
 ///    telephone (format: providers refuse restricted patients; the writer leaves the
-///    contact details out).
+///    contact details out). A provider refuses deregistered patients too (gpconnect.md
+///    §5), so through one a deregistered patient never arrives at all; the rule is about
+///    what the writer sends.
 /// 4. Recorded dates and recorders the resource has no element for: allergies' recorded
 ///    day → first day of the asserted date, "no known allergies" → the asserted day,
 ///    uncategorised observations → first day of the effective date, laboratory results →
@@ -48,13 +52,15 @@ const NO_DOSE: &str = "No information available";
 ///    with no recorder, referrals → the referral date with no recorder (format), and an
 ///    encounter without notes → recorded by the clinician seen (format: the recorder
 ///    only rides on the narrative).
-/// 5. Medication: dose blank or "No information available" → empty (format); review
-///    date → none (writer: `authorisationExpiryDate` not sent); authorised issues only
-///    for repeats prescribed at the practice and when positive (writer); the
-///    authorisation start of a repeat prescribed at the practice defaults to a start known
-///    to the day, and of other medicines is dropped when it equals the start (format:
-///    both ride on the plan's `authoredOn`); prescribed elsewhere → no ODS code,
-///    specialist clinic (writer: only the organisation's name is sent).
+/// 5. Medication: dose blank or "No information available" → empty (format); the review
+///    date only for repeats prescribed at the practice (writer: it is the plan's
+///    `repeatInformation.authorisationExpiryDate`, and only their plans carry
+///    `repeatInformation`); authorised issues only for repeats prescribed at the
+///    practice and when positive (writer); the authorisation start of a repeat
+///    prescribed at the practice defaults to a start known to the day, and of other
+///    medicines is dropped when it equals the start (format: both ride on the plan's
+///    `authoredOn`); prescribed elsewhere → no ODS code, specialist clinic (writer: only
+///    the organisation's name is sent).
 /// 6. Allergies: food → environment (format: GP Connect has only medication and
 ///    environment); the substance only with a reaction (format: it rides on the
 ///    reaction).
@@ -76,8 +82,9 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
     let nobody = ClinicianId(String::new());
 
     let mut patient = record.patient.clone();
-    patient.registration.registered_on = patient.birth_date;
-    patient.registration.status = RegistrationStatus::Registered;
+    if let RegistrationStatus::Deregistered { reason, .. } = &mut patient.registration.status {
+        reason.clear();
+    }
     patient.registration.usual_gp = known(&patient.registration.usual_gp);
     if patient.restricted {
         patient.restricted = false;
@@ -103,7 +110,7 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
             } else {
                 m.authorised_from.filter(|from| started != PartialDate::Day(*from))
             };
-            m.review_due = None;
+            m.review_due = m.review_due.filter(|_| repeat_at_practice);
             m.source = match m.source {
                 PrescriptionSource::Practice { authoriser } => {
                     PrescriptionSource::Practice { authoriser: known(&authoriser) }
