@@ -67,12 +67,17 @@ pub const MAX_OVERRIDE_REASON_CHARS: usize = 500;
 pub const MAX_TEXT_CHARS: usize = 256;
 
 /// The GP Connect `Device`, `Organization` and `Practitioner` claim resources for one
-/// user, as [`mint`](crate::mint) writes them and
-/// [`Identity::gp_connect_claims`](crate::Identity::gp_connect_claims) rebuilds them.
-pub(crate) struct Requester<'a> {
+/// user, as [`mint`](crate::mint) writes them,
+/// [`Identity::gp_connect_claims`](crate::Identity::gp_connect_claims) rebuilds them, and
+/// the gateway's outbox names the original sender of a write-back to the practice.
+pub struct Requester<'a> {
+    /// The user's id (`sub`, `requesting_practitioner.id`).
     pub user_id: &'a str,
+    /// The user's name as the audit shows it.
     pub user_name: &'a str,
+    /// The user's organisation.
     pub organisation: &'a OdsCode,
+    /// The requesting system's device id.
     pub device: &'a str,
 }
 
@@ -112,7 +117,7 @@ impl Requester<'_> {
     }
 
     /// The GP Connect claims (without the openmig ones).
-    pub(crate) fn gp_connect_claims(
+    pub fn gp_connect_claims(
         &self,
         issuer: &str,
         audience: &str,

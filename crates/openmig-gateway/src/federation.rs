@@ -358,11 +358,7 @@ impl Federation {
                 let service = tower::service_fn(move |call: Call| {
                     let client = client.clone();
                     async move {
-                        let mut headers = HeaderMap::new();
-                        for (name, value) in &call.headers {
-                            let value = HeaderValue::from_str(value).map_err(|_| CallError::Transport)?;
-                            headers.insert(name.clone(), value);
-                        }
+                        let headers = header_map(&call.headers).ok_or(CallError::Transport)?;
                         match client.post_json(&call.url, headers, call.body, timeout).await {
                             Ok((status, _, _)) if status >= 500 => Err(CallError::Server(status)),
                             Ok((status, _, body)) => Ok(Answer { status, body }),
@@ -389,18 +385,13 @@ impl Federation {
         let jwt = unsigned_jwt(&Value::Object(claims));
         Call {
             url: format!("{root}/Patient/$gpc.getstructuredrecord"),
-            headers: vec![
-                (HeaderName::from_static("ssp-traceid"), as_uuid(trace_id)),
-                (HeaderName::from_static("ssp-from"), self.asid.clone()),
-                (HeaderName::from_static("ssp-to"), practice.practice.asid.clone()),
-                (
-                    HeaderName::from_static("ssp-interactionid"),
-                    openmig_provider::headers::GET_STRUCTURED_RECORD_INTERACTION.to_string(),
-                ),
-                (header::AUTHORIZATION, format!("Bearer {jwt}")),
-                (header::CONTENT_TYPE, "application/fhir+json".to_string()),
-                (header::ACCEPT, "application/fhir+json".to_string()),
-            ],
+            headers: practice_call_headers(
+                as_uuid(trace_id),
+                &self.asid,
+                &practice.practice.asid,
+                openmig_provider::headers::GET_STRUCTURED_RECORD_INTERACTION,
+                &jwt,
+            ),
             body: Bytes::from(everything(nhs).to_string()),
         }
     }
@@ -425,8 +416,38 @@ fn read(body: &[u8], nhs_number: NhsNumber) -> Result<GpRecord, Failure> {
     }
 }
 
+/// The headers of a call to a practice's system (federation's reads and the outbox's
+/// deliveries): the Spine headers (`trace_id` a UUID, `from` the gateway's ASID, `to`
+/// the practice's), the unsigned GP Connect JWT, and FHIR JSON both ways.
+pub(crate) fn practice_call_headers(
+    trace_id: String,
+    from: &str,
+    to: &str,
+    interaction: &str,
+    jwt: &str,
+) -> Vec<(HeaderName, String)> {
+    vec![
+        (HeaderName::from_static("ssp-traceid"), trace_id),
+        (HeaderName::from_static("ssp-from"), from.to_string()),
+        (HeaderName::from_static("ssp-to"), to.to_string()),
+        (HeaderName::from_static("ssp-interactionid"), interaction.to_string()),
+        (header::AUTHORIZATION, format!("Bearer {jwt}")),
+        (header::CONTENT_TYPE, "application/fhir+json".to_string()),
+        (header::ACCEPT, "application/fhir+json".to_string()),
+    ]
+}
+
+/// The pairs as a header map; `None` if a value cannot be a header value.
+pub(crate) fn header_map(pairs: &[(HeaderName, String)]) -> Option<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        headers.insert(name.clone(), HeaderValue::from_str(value).ok()?);
+    }
+    Some(headers)
+}
+
 /// The Spine error code of an OperationOutcome body.
-fn spine_code(body: &[u8]) -> Option<String> {
+pub(crate) fn spine_code(body: &[u8]) -> Option<String> {
     let outcome: Value = serde_json::from_slice(body).ok()?;
     outcome["issue"][0]["details"]["coding"][0]["code"].as_str().map(str::to_string)
 }

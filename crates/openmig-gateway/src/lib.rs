@@ -24,6 +24,7 @@
 
 pub mod access;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod federation;
 pub mod lastgood;

@@ -1,12 +1,14 @@
 //! Write-back through HTTP: an encounter summary sent by a consumer lands in the inbox of
 //! the patient's registered practice, once, under the access policy; only the
 //! practice's own staff list, read and acknowledge it; every step is audited; and the
-//! outbox keeps retrying while the practice is down, across a restart.
+//! outbox delivers it to the practice's own system over mutual TLS, retrying while the
+//! practice is down, across a restart, one copy at the practice.
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,9 +16,13 @@ use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
-use openmig_domain::{ConsentBasis, Role};
+use openmig_domain::{ConsentBasis, OdsCode, Role};
 use openmig_gateway::Clock;
-use openmig_inbox::{Delivery, DeliveryError, DeliveryState, Inbox, InboxId, InboxItem, StatusFilter};
+use openmig_gateway::delivery::PracticeDelivery;
+use openmig_gateway::routes::spawn_outbox;
+use openmig_inbox::{Delivery, DeliveryState, Inbox, InboxItem, StatusFilter};
+use openmig_provider::{FaultSettings, Faults};
+use openmig_tls::{DemoPki, HttpsClient};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -409,24 +415,50 @@ async fn when_the_audit_cannot_be_written_no_document_is_stored() {
     assert!(inbox_of(&gateway, ODS).is_empty());
 }
 
-/// A practice endpoint that can be taken down and brought back.
-#[derive(Default)]
-struct PracticeEndpoint {
-    up: AtomicBool,
-    attempts: AtomicUsize,
-    delivered: Mutex<Vec<InboxId>>,
+/// A practice's own system on a real mutually authenticated TLS listener on loopback:
+/// its GP Connect provider and its inbox, with fault switches, as `openmig serve` runs it.
+struct PracticeSystem {
+    faults: Faults,
+    endpoint: String,
+    client: HttpsClient,
+    pki: DemoPki,
 }
 
-struct ToPractice(Arc<PracticeEndpoint>);
+fn start_practice_system(gateway: &TestGateway) -> PracticeSystem {
+    let pki = DemoPki::generate().unwrap();
+    let received = Arc::new(Inbox::open(&gateway.dir.path().join("practices.db")).unwrap());
+    let faults = Faults::new();
+    let router = openmig_provider::practice_systems(Arc::clone(&gateway.gateway.store), now, faults.clone(), received);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    tokio::spawn(openmig_tls::serve_tls(listener, router, openmig_tls::server_config(&pki), std::future::pending()));
+    let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
+    PracticeSystem { faults, endpoint, client, pki }
+}
 
-impl Delivery for ToPractice {
-    fn deliver(&self, item: &InboxItem) -> Result<(), DeliveryError> {
-        self.0.attempts.fetch_add(1, Ordering::SeqCst);
-        if !self.0.up.load(Ordering::SeqCst) {
-            return Err(DeliveryError::new("practice endpoint refused the connection"));
-        }
-        self.0.delivered.lock().unwrap().push(item.id);
-        Ok(())
+impl PracticeSystem {
+    /// The gateway's delivery to this practice, reading documents from `inbox`.
+    fn delivery(&self, gateway: &TestGateway, inbox: &Arc<Inbox>) -> PracticeDelivery {
+        PracticeDelivery::new(
+            openmig_tls::https_client(openmig_tls::client_config(&self.pki)),
+            HashMap::from([(OdsCode::parse(ODS).unwrap(), self.endpoint.clone())]),
+            Arc::clone(&gateway.gateway.store),
+            Arc::clone(inbox),
+            "200000000999".into(),
+            Arc::new(now),
+            tokio::runtime::Handle::current(),
+        )
+    }
+
+    /// What the practice's system has received, asked over mutual TLS.
+    async fn received(&self) -> Vec<Value> {
+        let url = format!("{}/{ODS}/inbox", self.endpoint);
+        let (status, _, body) = self.client.get(&url, Default::default(), Duration::from_secs(5)).await.unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let list: Value = serde_json::from_slice(&body).unwrap();
+        list["received"].as_array().unwrap().clone()
     }
 }
 
@@ -450,41 +482,71 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_returns_even_across_a_restart() {
     let gateway = gateway();
-    let endpoint = Arc::new(PracticeEndpoint::default());
-    let outbox = openmig_gateway::routes::spawn_outbox(
-        Arc::clone(&gateway.gateway.inbox),
-        Arc::new(ToPractice(Arc::clone(&endpoint))),
+    let practice = start_practice_system(&gateway);
+    practice
+        .faults
+        .set(&OdsCode::parse(ODS).unwrap(), FaultSettings { down: true, ..FaultSettings::default() })
+        .unwrap();
+    let inbox = Arc::clone(&gateway.gateway.inbox);
+    let outbox = spawn_outbox(
+        Arc::clone(&inbox),
+        Arc::new(practice.delivery(&gateway, &inbox)),
         racing_clock(),
         Duration::from_millis(5),
     );
-    // Accepted (durably stored) although the practice endpoint is down.
+    // Accepted (durably stored) although the practice's system is down.
     let sent = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, "ed-1")).await;
     assert_eq!(sent.status, 201, "{}", sent.text);
-    wait_until("three attempts failed", || endpoint.attempts.load(Ordering::SeqCst) >= 3).await;
+    let attempts_failed = |n: u32| {
+        let items = inbox_of(&gateway, ODS);
+        matches!(&items[0].delivery, DeliveryState::Pending { attempts, .. } if *attempts >= n)
+    };
+    wait_until("three attempts failed", || attempts_failed(3)).await;
     outbox.abort();
     let _ = outbox.await;
-    let item = &inbox_of(&gateway, ODS)[0];
-    let DeliveryState::Pending { attempts, last_error, .. } = &item.delivery else { panic!("delivered while down") };
-    assert!(*attempts >= 3, "{attempts}");
-    assert_eq!(last_error.as_deref(), Some("practice endpoint refused the connection"));
-    assert!(endpoint.delivered.lock().unwrap().is_empty());
+    let item = inbox_of(&gateway, ODS).remove(0);
+    let DeliveryState::Pending { last_error, .. } = &item.delivery else { panic!("delivered while down") };
+    let last_error = last_error.as_deref().unwrap_or_default();
+    assert!(last_error.starts_with("practice Z90001 (EMIS Web) could not be reached"), "{last_error}");
+    // The practice staff see why it has not arrived yet.
+    let staff_token = staff(&gateway, Role::Administrative, ODS);
+    let list = get(&gateway, &format!("/practices/{ODS}/inbox"), Some(&staff_token)).await;
+    assert_eq!(list.body["items"][0]["delivery"]["state"], "pending", "{}", list.text);
 
     // The gateway restarts: a new inbox from the same file, a new outbox; the practice is back.
     let reopened = Arc::new(Inbox::open(&gateway.audit_db).unwrap());
     assert_eq!(reopened.pending().unwrap().len(), 1, "the pending document survived");
-    endpoint.up.store(true, Ordering::SeqCst);
-    let outbox = openmig_gateway::routes::spawn_outbox(
+    practice.faults.clear();
+    assert!(practice.received().await.is_empty(), "nothing reached the practice while it was down");
+    let outbox = spawn_outbox(
         Arc::clone(&reopened),
-        Arc::new(ToPractice(Arc::clone(&endpoint))),
+        Arc::new(practice.delivery(&gateway, &reopened)),
         racing_clock(),
         Duration::from_millis(5),
     );
-    wait_until("delivered", || !endpoint.delivered.lock().unwrap().is_empty()).await;
-    wait_until("marked delivered", || reopened.pending().unwrap().is_empty()).await;
+    wait_until("delivered", || reopened.pending().unwrap().is_empty()).await;
     outbox.abort();
-    assert_eq!(*endpoint.delivered.lock().unwrap(), [item.id], "delivered once");
-    // The practice sees it as delivered through the API.
-    let list =
-        get(&gateway, &format!("/practices/{ODS}/inbox"), Some(&staff(&gateway, Role::Administrative, ODS))).await;
+
+    // It is in the practice's own system, once, with its sender and content.
+    let received = practice.received().await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    let document = &received[0];
+    assert_eq!(document["document"]["identifier"]["value"], "ed-1");
+    assert_eq!(document["document"]["title"], "Emergency department discharge summary");
+    assert_eq!(document["document"]["nhsNumber"], EXAMPLE_NHS);
+    assert_eq!(document["sender"]["userName"], "Dr Sam Jones");
+    assert_eq!(document["sender"]["organisation"], ED);
+    // The practice staff see it delivered through the gateway's API.
+    let list = get(&gateway, &format!("/practices/{ODS}/inbox"), Some(&staff_token)).await;
     assert_eq!(list.body["items"][0]["delivery"]["state"], "delivered", "{}", list.text);
+
+    // Sent again by the consumer: one copy at the gateway, nothing more to deliver.
+    let again = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, "ed-1")).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert!(reopened.pending().unwrap().is_empty());
+    // Delivered again (an answer lost after the practice kept it): still one copy there.
+    let delivery = practice.delivery(&gateway, &reopened);
+    let redelivered = tokio::task::spawn_blocking(move || delivery.deliver(&item)).await.unwrap();
+    assert_eq!(redelivered, Ok(()));
+    assert_eq!(practice.received().await.len(), 1, "the practice keeps one copy");
 }

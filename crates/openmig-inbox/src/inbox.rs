@@ -198,6 +198,24 @@ pub struct Inbox {
     read_only: bool,
 }
 
+/// How a stored document stands towards the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Accepted for a practice: pending, due for delivery at once.
+    ToDeliver,
+    /// Received by the practice's own system: delivered on arrival.
+    Delivered,
+}
+
+impl Arrival {
+    fn state(self) -> &'static str {
+        match self {
+            Arrival::ToDeliver => "pending",
+            Arrival::Delivered => "delivered",
+        }
+    }
+}
+
 /// Columns of an item, in the order [`item_from_row`] reads them.
 const ITEM_COLUMNS: &str = "id, practice, summary, received_at, sender_user_id, sender_user_name, \
      sender_organisation, acknowledged_at, acknowledged_by, delivery_state, attempts, next_attempt_at, last_error, \
@@ -256,6 +274,21 @@ impl Inbox {
     /// is returned with `duplicate: true`; if the content differs, the answer is
     /// [`InboxError::Conflict`] and the held document is unchanged.
     pub fn submit(&self, document: InboxDocument, now: DateTime<Utc>) -> Result<Submitted, InboxError> {
+        self.store(document, now, Arrival::ToDeliver)
+    }
+
+    /// Keeps `document`, delivered by the gateway to a practice's own system, in that
+    /// system's inbox at `now`: the practice end of the outbox. Stored as delivered (it
+    /// has arrived), so this inbox's own outbox never sends it on. The same rules as
+    /// [`submit`](Self::submit): durable before it returns, idempotent by identifier (a
+    /// redelivery of the same document is a `duplicate`, which is how at-least-once
+    /// delivery becomes one copy), and different content under a held identifier is an
+    /// [`InboxError::Conflict`].
+    pub fn receive(&self, document: InboxDocument, now: DateTime<Utc>) -> Result<Submitted, InboxError> {
+        self.store(document, now, Arrival::Delivered)
+    }
+
+    fn store(&self, document: InboxDocument, now: DateTime<Utc>, arrival: Arrival) -> Result<Submitted, InboxError> {
         let InboxDocument { practice, parsed, sender } = document;
         let (summary, resource) = parsed.into_parts();
         let hash = Sha256::digest(resource.as_bytes()).to_vec();
@@ -287,8 +320,8 @@ impl Inbox {
         tx.execute(
             "INSERT INTO inbox_document (practice, identifier_system, identifier_value, content_hash, kind, nhs_number, \
              summary, resource, received_at, sender_user_id, sender_user_name, sender_organisation, delivery_state, \
-             attempts, next_attempt_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'pending', 0, ?9)",
+             attempts, next_attempt_at, delivered_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?14, ?15)",
             params![
                 practice.as_str(),
                 summary.identifier.system,
@@ -302,6 +335,9 @@ impl Inbox {
                 sender.user_id,
                 sender.user_name,
                 sender.organisation.as_str(),
+                arrival.state(),
+                (arrival == Arrival::ToDeliver).then_some(now_ms),
+                (arrival == Arrival::Delivered).then_some(now_ms),
             ],
         )
         .map_err(sql)?;

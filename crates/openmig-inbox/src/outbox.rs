@@ -19,16 +19,20 @@ use crate::inbox::{InboxId, InboxItem};
 
 /// Where documents are delivered: the practice's endpoint.
 ///
-/// In this codebase the practice inbox is hosted by the gateway's own store, so the
-/// default, [`LocalDelivery`], has nothing to send; a deployment that pushes documents
-/// on to a GP system (or a test that plays a practice whose endpoint is down) supplies
-/// its own.
+/// `openmig serve` delivers to each practice's own system over mutual TLS (the
+/// gateway's `PracticeDelivery`, which keeps it with [`Inbox::receive`](crate::Inbox::receive)
+/// at the other end). Called from a blocking thread, one document at a time.
 pub trait Delivery: Send + Sync {
-    /// Delivers one document. An error means "try again later".
+    /// Delivers one document. An error means "try again later": the outbox keeps the
+    /// document pending and retries it with backoff, so an error must not be returned
+    /// after the practice has confirmed receipt (a redelivery is harmless anyway: the
+    /// practice end de-duplicates by identifier).
     fn deliver(&self, item: &InboxItem) -> Result<(), DeliveryError>;
 }
 
-/// Delivery to the inbox the gateway hosts: the document is already there.
+/// For a deployment where practices read their inbox at the gateway only
+/// (`/practices/{ODS}/inbox`) and have no endpoint of their own: the document is
+/// already where they will read it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LocalDelivery;
 

@@ -280,3 +280,23 @@ fn submissions_from_many_threads_of_one_document_store_one_copy() {
     assert!(results.iter().all(|submitted| submitted.id == results[0].id));
     assert_eq!(inbox.list(&practice(), StatusFilter::All).unwrap().len(), 1);
 }
+
+#[test]
+fn a_practice_system_receives_a_delivered_document_once_and_never_sends_it_on() {
+    let (_dir, practice_system) = open();
+    let received = practice_system.receive(summary("ed-1"), now()).unwrap();
+    assert!(!received.duplicate);
+    let items = practice_system.list(&practice(), StatusFilter::All).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].delivery, DeliveryState::Delivered { attempts: 0, delivered_at: now() });
+    // The gateway's outbox delivers at least once: a redelivery is the same copy.
+    let again = practice_system.receive(summary("ed-1"), now() + TimeDelta::minutes(1)).unwrap();
+    assert_eq!((again.id, again.duplicate), (received.id, true));
+    let mut changed = bundle(NHS, "ed-1");
+    changed["entry"][0]["resource"]["title"] = json!("Amended discharge summary");
+    let changed = InboxDocument::new(practice(), common::parse(DocumentKind::Bundle, &changed), sender());
+    assert_eq!(practice_system.receive(changed, now()).unwrap_err(), InboxError::Conflict(received.id));
+    // Nothing is pending at the practice end.
+    assert!(practice_system.pending().unwrap().is_empty());
+    assert_eq!(practice_system.deliver_due(now() + TimeDelta::days(1), |_| panic!("sent on")).unwrap().attempted, 0);
+}

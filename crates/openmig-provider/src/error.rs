@@ -40,6 +40,9 @@ pub enum SpineCode {
     /// 422 `invalid`: a parameter is missing, has the wrong type or value, or is combined
     /// with a forbidden one.
     InvalidParameter,
+    /// 409 `duplicate`: a create would duplicate a held resource: here a document whose
+    /// identifier the practice already holds with different content.
+    DuplicateRejected,
     /// 501 `not-supported`: a valid request this provider cannot answer completely yet.
     NotImplemented,
     /// 500 `exception`: an unexpected failure (the store failed).
@@ -59,6 +62,7 @@ impl SpineCode {
             SpineCode::OrganisationNotFound => "ORGANISATION_NOT_FOUND",
             SpineCode::InvalidResource => "INVALID_RESOURCE",
             SpineCode::InvalidParameter => "INVALID_PARAMETER",
+            SpineCode::DuplicateRejected => "DUPLICATE_REJECTED",
             SpineCode::NotImplemented => "NOT_IMPLEMENTED",
             SpineCode::InternalServerError => "INTERNAL_SERVER_ERROR",
         }
@@ -76,6 +80,7 @@ impl SpineCode {
             SpineCode::OrganisationNotFound => "Organisation record not found",
             SpineCode::InvalidResource => "Invalid resource",
             SpineCode::InvalidParameter => "Invalid parameter",
+            SpineCode::DuplicateRejected => "Create would lead to creation of a duplicate resource",
             SpineCode::NotImplemented => "Not implemented",
             SpineCode::InternalServerError => "Internal server error",
         }
@@ -88,6 +93,7 @@ impl SpineCode {
             SpineCode::BadRequest | SpineCode::InvalidResource | SpineCode::InvalidParameter => "invalid",
             SpineCode::NoPatientConsent | SpineCode::AccessDenied => "forbidden",
             SpineCode::PatientNotFound | SpineCode::OrganisationNotFound => "not-found",
+            SpineCode::DuplicateRejected => "duplicate",
             SpineCode::NotImplemented => "not-supported",
             SpineCode::InternalServerError => "exception",
         }
@@ -102,6 +108,7 @@ impl SpineCode {
             SpineCode::NoPatientConsent | SpineCode::AccessDenied => StatusCode::FORBIDDEN,
             SpineCode::PatientNotFound | SpineCode::OrganisationNotFound => StatusCode::NOT_FOUND,
             SpineCode::InvalidResource | SpineCode::InvalidParameter => StatusCode::UNPROCESSABLE_ENTITY,
+            SpineCode::DuplicateRejected => StatusCode::CONFLICT,
             SpineCode::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             SpineCode::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -10,12 +10,29 @@ use crate::error::ProviderError;
 pub const GET_STRUCTURED_RECORD_INTERACTION: &str =
     "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1";
 
-/// Checks `Ssp-TraceID`, `Ssp-From`, `Ssp-To` and `Ssp-InteractionID`.
+/// openmig's interaction id for delivering a write-back document to a practice's
+/// inbox. GP Connect defines no HTTP interaction for this (its Send Document capability
+/// travels by MESH), so this is openmig's own URN, not an NHS one.
+pub const DELIVER_DOCUMENT_INTERACTION: &str = "urn:openmig:inbox:deliver-document-1";
+
+/// Checks `Ssp-TraceID`, `Ssp-From`, `Ssp-To` and `Ssp-InteractionID` of a structured
+/// record request: [`check_ssp_for`] with [`GET_STRUCTURED_RECORD_INTERACTION`].
+pub fn check_ssp(headers: &HeaderMap, practice_asid: &str) -> Result<(), ProviderError> {
+    check_ssp_for(headers, practice_asid, GET_STRUCTURED_RECORD_INTERACTION, "gpc.getstructuredrecord")
+}
+
+/// Checks `Ssp-TraceID`, `Ssp-From`, `Ssp-To` and `Ssp-InteractionID` (which must be
+/// `interaction`, the operation named `operation` in errors).
 ///
 /// gpconnect.md §2: all are mandatory; "mismatch or missing header -> 400 `BAD_REQUEST`".
 /// `Ssp-TraceID` must be a UUID; `Ssp-To` must be the practice's own ASID (the provider
 /// ASID the consumer looked up in SDS, §6 step 2).
-pub fn check_ssp(headers: &HeaderMap, practice_asid: &str) -> Result<(), ProviderError> {
+pub fn check_ssp_for(
+    headers: &HeaderMap,
+    practice_asid: &str,
+    interaction: &str,
+    operation: &str,
+) -> Result<(), ProviderError> {
     let trace_id = required(headers, "Ssp-TraceID")?;
     if !is_uuid(trace_id) {
         return Err(ProviderError::bad_request("The Ssp-TraceID header is not a UUID."));
@@ -28,11 +45,10 @@ pub fn check_ssp(headers: &HeaderMap, practice_asid: &str) -> Result<(), Provide
     if to != practice_asid {
         return Err(ProviderError::bad_request("The Ssp-To header is not this practice's ASID."));
     }
-    let interaction = required(headers, "Ssp-InteractionID")?;
-    if interaction != GET_STRUCTURED_RECORD_INTERACTION {
-        return Err(ProviderError::bad_request(
-            "The Ssp-InteractionID header does not match the operation invoked (gpc.getstructuredrecord).",
-        ));
+    if required(headers, "Ssp-InteractionID")? != interaction {
+        return Err(ProviderError::bad_request(format!(
+            "The Ssp-InteractionID header does not match the operation invoked ({operation})."
+        )));
     }
     Ok(())
 }

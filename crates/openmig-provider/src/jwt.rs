@@ -27,6 +27,9 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 pub const REASON_FOR_REQUEST: &str = "directcare";
 /// gpconnect.md §2: `requested_scope` for getstructuredrecord.
 pub const PATIENT_READ_SCOPE: &str = "patient/*.read";
+/// gpconnect.md §2: `requested_scope` of a write to the patient's record, which is what
+/// delivering a document to the practice's inbox is.
+pub const PATIENT_WRITE_SCOPE: &str = "patient/*.write";
 /// The SDS user id system a requesting practitioner must carry (value may be `UNK`).
 pub const SDS_USER_ID_SYSTEM: &str = "https://fhir.nhs.uk/Id/sds-user-id";
 /// The ODS code system of the requesting organisation.
@@ -40,6 +43,30 @@ pub const ODS_ORGANIZATION_SYSTEM: &str = "https://fhir.nhs.uk/Id/ods-organizati
 /// with and without the trailing `/fhir`). openmig does not know the host name it is
 /// reached by behind the proxy, so only the path is compared.
 pub fn check_bearer(headers: &HeaderMap, audience_path: &str, now: DateTime<Utc>) -> Result<(), ProviderError> {
+    requester(headers, audience_path, PATIENT_READ_SCOPE, now).map(|_| ())
+}
+
+/// Who a checked bearer token says is asking: the `requesting_practitioner` and
+/// `requesting_organization` claims. The provider keeps it with what it is sent (the
+/// sender of a document delivered to the practice's inbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// `sub`, which equals `requesting_practitioner.id`.
+    pub user_id: String,
+    /// The practitioner's name: its `text`, else its given names and family name.
+    pub user_name: String,
+    /// The ODS code of `requesting_organization`.
+    pub organisation: String,
+}
+
+/// Checks the `Authorization: Bearer <JWT>` header as [`check_bearer`] does, but for
+/// `scope`, and returns who is asking.
+pub fn requester(
+    headers: &HeaderMap,
+    audience_path: &str,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<Requester, ProviderError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -48,7 +75,7 @@ pub fn check_bearer(headers: &HeaderMap, audience_path: &str, now: DateTime<Utc>
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ProviderError::bad_request("The Authorization header must carry a Bearer JWT."))?;
     let claims = decode_unsigned(token)?;
-    check_claims(&claims, audience_path, now)
+    check_claims(&claims, audience_path, scope, now)
 }
 
 /// Splits and decodes `base64url(header).base64url(payload).` and returns the claims.
@@ -77,7 +104,12 @@ fn decode_part(part: &str, what: &str) -> Result<Map<String, Value>, ProviderErr
     }
 }
 
-fn check_claims(claims: &Map<String, Value>, audience_path: &str, now: DateTime<Utc>) -> Result<(), ProviderError> {
+fn check_claims(
+    claims: &Map<String, Value>,
+    audience_path: &str,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<Requester, ProviderError> {
     string_claim(claims, "iss")?;
     let sub = string_claim(claims, "sub")?;
     let aud = string_claim(claims, "aud")?;
@@ -98,8 +130,8 @@ fn check_claims(claims: &Map<String, Value>, audience_path: &str, now: DateTime<
     if string_claim(claims, "reason_for_request")? != REASON_FOR_REQUEST {
         return Err(ProviderError::bad_request("The JWT reason_for_request claim must be directcare."));
     }
-    if string_claim(claims, "requested_scope")? != PATIENT_READ_SCOPE {
-        return Err(ProviderError::bad_request("The JWT requested_scope claim must be patient/*.read."));
+    if string_claim(claims, "requested_scope")? != scope {
+        return Err(ProviderError::bad_request(format!("The JWT requested_scope claim must be {scope}.")));
     }
 
     let device = resource_claim(claims, "requesting_device", "Device")?;
@@ -124,7 +156,37 @@ fn check_claims(claims: &Map<String, Value>, audience_path: &str, now: DateTime<
             "The JWT requesting_practitioner claim needs a name and an SDS user id identifier.",
         ));
     }
-    Ok(())
+    Ok(Requester {
+        user_id: sub.to_string(),
+        user_name: practitioner_name(practitioner),
+        organisation: identifier_value(organization, ODS_ORGANIZATION_SYSTEM).unwrap_or_default().to_string(),
+    })
+}
+
+/// The first name's `text`, else its given names and family name joined by spaces.
+fn practitioner_name(practitioner: &Map<String, Value>) -> String {
+    let name = match practitioner.get("name") {
+        Some(Value::Array(names)) => names.first(),
+        other => other,
+    };
+    let Some(name) = name else { return String::new() };
+    if let Some(text) = name.get("text").and_then(Value::as_str).filter(|t| !t.trim().is_empty()) {
+        return text.trim().to_string();
+    }
+    let given = name.get("given").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+    let family = name.get("family").and_then(Value::as_str);
+    given.chain(family).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// The value of the resource's identifier in `system`.
+fn identifier_value<'a>(resource: &'a Map<String, Value>, system: &str) -> Option<&'a str> {
+    resource
+        .get("identifier")?
+        .as_array()?
+        .iter()
+        .find(|identifier| identifier.get("system").and_then(Value::as_str) == Some(system))?
+        .get("value")?
+        .as_str()
 }
 
 fn string_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str, ProviderError> {

@@ -10,7 +10,9 @@
 //!
 //! [`router_with_faults`] adds run-time fault injection for demos and resilience tests
 //! ([`faults`]: latency, errors, dropped connections, down, wrong patient, malformed
-//! Bundle) and its admin routes; [`router`] has neither.
+//! Bundle) and its admin routes; [`router`] has neither. [`practice_systems`] is what
+//! `openmig serve` runs for each practice: the provider with fault injection and the
+//! practice's inbox for documents the gateway delivers ([`inbox`]).
 //!
 //! This crate owns the HTTP boundary only: it decides nothing about the record's content
 //! (that is `openmig-fhir`) and keeps no state besides the store and the fault switches.
@@ -20,6 +22,7 @@ pub mod capability;
 pub mod error;
 pub mod faults;
 pub mod headers;
+pub mod inbox;
 pub mod jwt;
 pub mod parameters;
 
@@ -34,6 +37,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use openmig_domain::{GpRecord, NhsNumber, OdsCode};
+use openmig_inbox::Inbox;
 use openmig_store::{PracticeEntry, Store};
 use serde_json::Value;
 
@@ -57,11 +61,13 @@ struct AppState {
     store: Arc<dyn Store>,
     clock: Clock,
     faults: Option<Faults>,
+    /// Where delivered documents are kept; `None`: no inbox routes.
+    received: Option<Arc<Inbox>>,
 }
 
 /// The provider's routes over `store`, judging time by `clock`.
 pub fn router(store: Arc<dyn Store>, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Router {
-    build_router(AppState { store, clock: Arc::new(clock), faults: None })
+    build_router(AppState { store, clock: Arc::new(clock), faults: None, received: None })
 }
 
 /// [`router`] with the faults in `faults` applied to every FHIR route, and the admin
@@ -72,14 +78,30 @@ pub fn router_with_faults(
     clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
     faults: Faults,
 ) -> Router {
-    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults) })
+    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults), received: None })
+}
+
+/// The practices' own systems as `openmig serve` runs them: [`router_with_faults`] plus
+/// each practice's inbox ([`inbox`]), kept in `received`. The faults apply to the inbox
+/// routes too, so a practice taken down refuses deliveries as it refuses reads.
+pub fn practice_systems(
+    store: Arc<dyn Store>,
+    clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
+    faults: Faults,
+    received: Arc<Inbox>,
+) -> Router {
+    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults), received: Some(received) })
 }
 
 fn build_router(state: AppState) -> Router {
-    let mut routes = Router::new().route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata)).route(
-        "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
-        post(get_structured_record).fallback(wrong_method),
-    );
+    let mut routes = Router::new()
+        .route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata))
+        .route(
+            "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
+            post(get_structured_record).fallback(wrong_method),
+        )
+        .route("/{ods}/inbox/fhir/{resource_type}", post(inbox::receive).fallback(inbox::wrong_method))
+        .route("/{ods}/inbox", get(inbox::list));
     if let Some(faults) = state.faults.clone() {
         // route_layer: the faults apply to the FHIR routes above only, never to the admin
         // routes merged after them nor to the 404 fallback.

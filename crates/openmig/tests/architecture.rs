@@ -33,7 +33,7 @@ fn crate_dependencies_flow_one_way() {
         ("openmig-store", &["openmig-domain"]),
         ("openmig-sqlite-file", &[]),
         ("openmig-store-sqlite", &["openmig-domain", "openmig-sqlite-file", "openmig-store"]),
-        ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-store"]),
+        ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-inbox", "openmig-store"]),
         ("openmig-auth", &["openmig-domain"]),
         ("openmig-audit", &["openmig-domain", "openmig-sqlite-file"]),
         ("openmig-inbox", &["openmig-domain", "openmig-sqlite-file"]),

@@ -1,7 +1,8 @@
-//! `openmig serve`: every practice's GP Connect provider (`openmig-provider`) on its own
-//! mutually authenticated TLS listener on loopback, and the gateway (`openmig-gateway`)
-//! on `--listen`, federating to them over HTTPS with resilience and the encrypted
-//! last-good cache, until Ctrl-C. The tokio runtime lives in this command (and `demo`,
+//! `openmig serve`: every practice's own system (`openmig-provider`: its GP Connect
+//! provider and its inbox) on its own mutually authenticated TLS listener on loopback,
+//! and the gateway (`openmig-gateway`) on `--listen`, federating to them over HTTPS with
+//! resilience and the encrypted last-good cache, and delivering write-back documents to
+//! their inboxes from its outbox, until Ctrl-C. The tokio runtime lives in this command (and `demo`,
 //! which calls it) only. Keys and the demo PKI live in `--keys`.
 
 use std::collections::BTreeMap;
@@ -13,9 +14,11 @@ use anyhow::Context;
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
 use openmig_auth::{IssuerKey, TrustedIssuers};
 use openmig_domain::{OdsCode, Practice};
+use openmig_gateway::delivery::PracticeDelivery;
 use openmig_gateway::federation::Federation;
 use openmig_gateway::lastgood::{self, LastGoodCache};
 use openmig_gateway::{Gateway, GatewayConfig};
+use openmig_inbox::Inbox;
 use openmig_provider::Faults;
 use openmig_store::Store;
 use openmig_tls::DemoPki;
@@ -105,6 +108,11 @@ pub fn serve(
     let audit = open_audit(&prepared.database, &prepared.keys)?;
     let inbox =
         Arc::new(openmig_inbox::Inbox::open_existing(&prepared.database).context("cannot open the practice inbox")?);
+    let received_path = practice_systems_file(&prepared.database);
+    let received = Arc::new(
+        openmig_inbox::Inbox::open(&received_path)
+            .with_context(|| format!("cannot open the practices' systems' inbox file {}", received_path.display()))?,
+    );
     let pki = DemoPki::load_or_create(&prepared.keys.join("tls")).context("cannot load the demo TLS certificates")?;
     let cache_key = lastgood::load_or_create_key(&prepared.keys).context("cannot load the last-good cache key")?;
     let settings = &prepared.config.federation;
@@ -121,7 +129,7 @@ pub fn serve(
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr().context("cannot read the listening address")?;
-        let endpoints = start_providers(&prepared, &pki).await?;
+        let endpoints = start_providers(&prepared, &pki, received).await?;
         announce(address, &prepared, &endpoints)?;
         let mut issuers = TrustedIssuers::from_key(&prepared.issuer);
         prepared.config.trust_issuers(&mut issuers)?;
@@ -130,8 +138,18 @@ pub fn serve(
             connect_timeout: std::time::Duration::from_millis(settings.connect_timeout_ms),
             ..openmig_tls::ClientOptions::default()
         };
+        let client = openmig_tls::https_client_with(openmig_tls::client_config(&pki), client_options);
+        let delivery = PracticeDelivery::new(
+            client.clone(),
+            endpoints.clone().into_iter().collect(),
+            Arc::clone(&prepared.store),
+            Arc::clone(&inbox),
+            GATEWAY_ASID.to_string(),
+            Arc::clone(&clock),
+            tokio::runtime::Handle::current(),
+        );
         let federation = Federation::new(
-            openmig_tls::https_client_with(openmig_tls::client_config(&pki), client_options),
+            client,
             endpoints.into_iter().collect(),
             settings.options(),
             Some(Arc::new(cache)),
@@ -152,8 +170,12 @@ pub fn serve(
             federation: Some(Arc::new(federation)),
             metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
         };
-        let delivery = Arc::new(openmig_inbox::LocalDelivery);
-        openmig_gateway::routes::spawn_outbox(inbox, delivery, clock, openmig_gateway::routes::OUTBOX_INTERVAL);
+        openmig_gateway::routes::spawn_outbox(
+            inbox,
+            Arc::new(delivery),
+            clock,
+            openmig_gateway::routes::OUTBOX_INTERVAL,
+        );
         openmig_provider::serve(listener, openmig_gateway::router(Arc::new(gateway))).await.context("the server failed")
     })?;
     drop(runtime);
@@ -163,18 +185,30 @@ pub fn serve(
     }
 }
 
-/// One provider listener per practice (separate listeners, so no gateway call is an
-/// in-process shortcut), each with fault injection switchable at
-/// `POST https://…/{ODS}/_admin/faults` (mutual TLS, as every provider call).
-async fn start_providers(prepared: &Prepared, pki: &DemoPki) -> anyhow::Result<Endpoints> {
+/// Where the practices' own systems keep the documents delivered to them: a file beside
+/// the database (`openmig.db` → `openmig-practices.db`), standing for each GP system's
+/// own storage, kept apart from the gateway's.
+pub fn practice_systems_file(database: &Path) -> PathBuf {
+    let stem = database.file_stem().map_or_else(|| "openmig".into(), |stem| stem.to_string_lossy().into_owned());
+    database.with_file_name(format!("{stem}-practices.db"))
+}
+
+/// One listener per practice's system (separate listeners, so no gateway call is an
+/// in-process shortcut): its provider and its inbox (`received`), with fault injection
+/// switchable at `POST https://…/{ODS}/_admin/faults` (mutual TLS, as every call).
+async fn start_providers(prepared: &Prepared, pki: &DemoPki, received: Arc<Inbox>) -> anyhow::Result<Endpoints> {
     let server_config = openmig_tls::server_config(pki);
     let faults = Faults::new();
     let mut endpoints = Endpoints::new();
     for practice in &prepared.practices {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("cannot start a provider")?;
         let port = listener.local_addr().context("cannot read a provider's address")?.port();
-        let router =
-            openmig_provider::router_with_faults(Arc::clone(&prepared.store), chrono::Utc::now, faults.clone());
+        let router = openmig_provider::practice_systems(
+            Arc::clone(&prepared.store),
+            chrono::Utc::now,
+            faults.clone(),
+            Arc::clone(&received),
+        );
         tokio::spawn(openmig_tls::serve_tls(listener, router, Arc::clone(&server_config), std::future::pending()));
         endpoints.insert(practice.ods_code.clone(), format!("https://127.0.0.1:{port}"));
     }

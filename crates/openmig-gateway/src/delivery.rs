@@ -1,0 +1,138 @@
+//! Delivering write-back documents from the gateway's outbox to each practice's own
+//! system, over the same mutually authenticated HTTPS channel federation reads by
+//! (issue 6, item 5).
+//!
+//! The outbox (`openmig_inbox`) owns *when*: a document accepted at the gateway is
+//! pending until a delivery succeeds, retried with capped, jittered backoff, and kept
+//! in the file across restarts. [`PracticeDelivery`] owns *how*: one `POST` of the
+//! document as received to the practice's inbox endpoint
+//! (`openmig_provider::inbox`), with the Spine headers and an unsigned GP Connect JWT
+//! naming the clinician who sent it (scope `patient/*.write`). Only a `2xx` counts as
+//! delivered: `201` (kept) or `200` (already held: an earlier attempt got there but its
+//! answer was lost, so delivery is at least once and the practice makes it one copy).
+//! Anything else is a failure kept as the item's last error, visible to the practice
+//! in its inbox listing at the gateway, and retried: a practice that is down, slow or
+//! refusing gets the document when it recovers, and nothing is ever dropped.
+//!
+//! The error texts name the practice and what failed, never the patient or the content.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use openmig_auth::claims::{DIRECT_CARE, Requester};
+use openmig_domain::OdsCode;
+use openmig_inbox::{Delivery, DeliveryError, Inbox, InboxItem};
+use openmig_store::Store;
+use openmig_tls::HttpsClient;
+use serde_json::Value;
+
+use crate::Clock;
+use crate::federation::{header_map, practice_call_headers, spine_code, unsigned_jwt};
+
+/// How long one delivery attempt may take, connect to answer.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `requested_scope` of a delivery: a write to the patient's record at the practice.
+const WRITE_SCOPE: &str = "patient/*.write";
+
+/// The device the delivery JWT names: the gateway's outbox, on the sender's behalf.
+const DEVICE: &str = "openmig-gateway-outbox";
+
+/// Delivers to each practice's own system over HTTPS (see the module docs).
+pub struct PracticeDelivery {
+    client: HttpsClient,
+    endpoints: HashMap<OdsCode, String>,
+    store: Arc<dyn Store>,
+    inbox: Arc<Inbox>,
+    asid: String,
+    clock: Clock,
+    runtime: tokio::runtime::Handle,
+}
+
+impl PracticeDelivery {
+    /// Delivery through `client` to `endpoints` (ODS code → `https://host:port`, the same
+    /// map federation uses), reading documents from `inbox` and practices' ASIDs from
+    /// `store`, sending `asid` as `Ssp-From`. `runtime` runs the HTTP calls: the outbox
+    /// calls [`Delivery::deliver`] on a blocking thread.
+    pub fn new(
+        client: HttpsClient,
+        endpoints: HashMap<OdsCode, String>,
+        store: Arc<dyn Store>,
+        inbox: Arc<Inbox>,
+        asid: String,
+        clock: Clock,
+        runtime: tokio::runtime::Handle,
+    ) -> PracticeDelivery {
+        PracticeDelivery { client, endpoints, store, inbox, asid, clock, runtime }
+    }
+
+    async fn send(&self, item: &InboxItem) -> Result<(), DeliveryError> {
+        let ods = &item.practice;
+        let base = self
+            .endpoints
+            .get(ods)
+            .ok_or_else(|| DeliveryError::new(format!("no endpoint is registered for practice {ods}")))?;
+        let practice = self
+            .store
+            .practice(ods)
+            .map_err(|_| DeliveryError::new("the directory could not be read"))?
+            .ok_or_else(|| DeliveryError::new(format!("practice {ods} is not in the directory")))?;
+        let resource =
+            self.inbox.resource(ods, item.id).map_err(|_| DeliveryError::new("the document could not be read"))?;
+        let root = format!("{}{}", base.trim_end_matches('/'), openmig_provider::inbox::inbox_base_path(ods));
+        let url = format!("{root}/{}", item.document.kind.resource_type());
+        let headers = self.headers(item, root.trim_end_matches("/fhir"), &practice.practice.asid)?;
+        let answer = self.client.post_json(&url, headers, Bytes::from(resource), DELIVERY_TIMEOUT).await;
+        match answer {
+            Ok((status, _, _)) if (200..300).contains(&status) => Ok(()),
+            Ok((status, _, body)) => Err(DeliveryError::new(format!(
+                "practice {ods} ({}) refused the document: {status} {}",
+                practice.practice.clinical_system,
+                spine_code(&body).unwrap_or_default()
+            ))),
+            Err(error) => Err(DeliveryError::new(format!(
+                "practice {ods} ({}) could not be reached: {error}",
+                practice.practice.clinical_system
+            ))),
+        }
+    }
+
+    /// The Spine headers and the JWT naming the original sender.
+    fn headers(&self, item: &InboxItem, audience: &str, practice_asid: &str) -> Result<HeaderMap, DeliveryError> {
+        let now = (self.clock)();
+        let issued_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let sender = Requester {
+            user_id: &item.sender.user_id,
+            user_name: &item.sender.user_name,
+            organisation: &item.sender.organisation,
+            device: DEVICE,
+        };
+        let claims = sender.gp_connect_claims(
+            "openmig-gateway",
+            audience,
+            issued_at,
+            issued_at + chrono::TimeDelta::seconds(300),
+            DIRECT_CARE,
+            WRITE_SCOPE,
+        );
+        let jwt = unsigned_jwt(&Value::Object(claims));
+        let pairs = practice_call_headers(
+            crate::access::random_uuid(),
+            &self.asid,
+            practice_asid,
+            openmig_provider::headers::DELIVER_DOCUMENT_INTERACTION,
+            &jwt,
+        );
+        header_map(&pairs).ok_or_else(|| DeliveryError::new("the sender's details cannot be sent in a header"))
+    }
+}
+
+impl Delivery for PracticeDelivery {
+    /// Runs on the outbox's blocking thread; the HTTP call runs on the server's runtime.
+    fn deliver(&self, item: &InboxItem) -> Result<(), DeliveryError> {
+        self.runtime.block_on(self.send(item))
+    }
+}
