@@ -1,6 +1,8 @@
 //! `openmig demo` end to end, as the README's first command: it generates the region,
 //! starts the providers and the gateway on a real listener, prints a token and `curl`
-//! examples that work; Ctrl-C stops it and leaves an audit log that verifies.
+//! examples that work; a practice taken down is answered from the dated copy, and a
+//! summary written back while it is down reaches its own system once it is back;
+//! Ctrl-C stops it and leaves an audit log that verifies.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -31,6 +33,53 @@ fn http_get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
+}
+
+/// A minimal HTTP/1.1 POST of FHIR JSON over a plain socket: status and body.
+fn http_post_fhir(address: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// An out-of-hours consultation summary for `nhs` as a DocumentReference.
+fn consultation_summary(nhs: &str) -> String {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode("Seen overnight with chest pain. ECG normal.");
+    serde_json::json!({
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "masterIdentifier": { "system": "https://ooh.synthetic.example/documents", "value": "ooh-demo-1" },
+        "type": { "text": "Out-of-hours consultation summary" },
+        "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
+        "date": "2026-11-24T23:10:00Z",
+        "author": [{ "type": "Organization", "display": "Synthetic Out-of-Hours GP Service",
+                     "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC030" } }],
+        "content": [{ "attachment": { "contentType": "text/plain", "data": text } }]
+    })
+    .to_string()
+}
+
+/// The gateway inbox of `ods` as `openmig inbox list --all --format json` shows it.
+fn gateway_inbox(db: &std::path::Path, ods: &str) -> serde_json::Value {
+    let output = Command::new(cargo_bin("openmig"))
+        .args(["inbox", "list", "--all", "--format", "json", "--practice", ods, "--database"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[test]
@@ -109,6 +158,44 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     let copy: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(copy["recordSource"]["live"], false, "{}", copy["recordSource"]);
     assert!(copy["recordSource"]["warning"].as_str().unwrap().starts_with("NOT CURRENT"));
+
+    // A summary written back while the practice is down is accepted and waits in the
+    // outbox; once the practice is back it reaches the practice's own system.
+    let nhs = medicines_path.split('/').nth(4).unwrap().to_string();
+    let ods = faults_url.split('/').nth(3).unwrap().to_string();
+    let (status, body) = http_post_fhir(&address, "/fhir/R4/DocumentReference", &token, &consultation_summary(&nhs));
+    assert_eq!(status, 201, "{body}");
+    let held = gateway_inbox(&db, &ods);
+    assert_eq!(held["items"][0]["delivery"]["state"], "pending", "{held}");
+    let (status, _, _) = runtime
+        .block_on(client.send(
+            axum::http::Method::DELETE,
+            &faults_url,
+            axum::http::HeaderMap::new(),
+            Default::default(),
+            Duration::from_secs(10),
+        ))
+        .unwrap();
+    assert_eq!(status, 200);
+    let practice_inbox = faults_url.replace("/_admin/faults", "/inbox");
+    let mut received = serde_json::Value::Null;
+    for _ in 0..120 {
+        let (status, _, body) = runtime
+            .block_on(client.get(&practice_inbox, axum::http::HeaderMap::new(), Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(status, 200);
+        received = serde_json::from_slice(&body).unwrap();
+        if !received["received"].as_array().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let documents = received["received"].as_array().expect("the practice's system lists what it received");
+    assert_eq!(documents.len(), 1, "delivered once: {received}");
+    assert_eq!(documents[0]["document"]["title"], "Out-of-hours consultation summary");
+    assert_eq!(documents[0]["document"]["identifier"]["value"], "ooh-demo-1");
+    let delivered = gateway_inbox(&db, &ods);
+    assert_eq!(delivered["items"][0]["delivery"]["state"], "delivered", "{delivered}");
 
     // Ctrl-C: a clean stop writes the final audit checkpoint; the log verifies.
     let pid = server.0.id().to_string();

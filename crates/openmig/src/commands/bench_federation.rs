@@ -1,20 +1,20 @@
 //! `openmig bench --federation`: end-to-end latency of a clinical view through the gateway
-//! and a practice's provider over loopback mutual TLS (p50 / p99, 1 and 16 concurrent
-//! clients), and what happens to other practices when one practice is down.
+//! and a practice's provider over loopback (p50 / p99, 1 and 16 concurrent clients), and
+//! what happens to other practices when one practice is down.
 //!
-//! The gateway → provider leg is real: every practice's provider on its own TLS listener,
-//! the gateway's pooled HTTPS client, the resilience policies and the last-good cache, as
-//! `openmig serve` runs them. The consumer → gateway leg is driven in-process (tower
-//! `oneshot`) so the client does not compete for the two cores with TLS of its own. The
-//! view is the medicines review (`GET /api/v1/patients/{nhs}/medicines`), which needs the
-//! whole record: the provider renders it as GP Connect, the gateway reads it back.
+//! Both legs are real sockets, as `openmig serve` runs them. Consumer → gateway: the
+//! gateway's router served by `axum::serve` on a loopback port, plain HTTP/1.1, each
+//! client on a pooled keep-alive connection. Gateway → provider: every practice's
+//! provider on its own mutual-TLS listener, the gateway's pooled HTTPS client, the
+//! resilience policies and the last-good cache. The view is the medicines review
+//! (`GET /api/v1/patients/{nhs}/medicines`), which needs the whole record: the provider
+//! renders it as GP Connect, the gateway reads it back.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use openmig_domain::{NhsNumber, OdsCode};
@@ -23,11 +23,10 @@ use openmig_gateway::lastgood::LastGoodCache;
 use openmig_generator::nhs_numbers;
 use openmig_provider::{FaultSettings, Faults};
 use serde::Serialize;
-use tower::ServiceExt;
 
 use crate::cli::BenchArgs;
 use crate::commands::bench::{percentile, write_results};
-use crate::commands::bench_region::BenchRegion;
+use crate::commands::bench_region::{BenchRegion, HttpClient, LoopbackServer, http_client};
 
 #[derive(Debug, Serialize)]
 struct Run {
@@ -80,7 +79,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         )
         .map_err(anyhow::Error::msg)?;
         let gateway = region.gateway(Some(Arc::new(federation)))?;
-        let router = openmig_gateway::router(Arc::new(gateway));
+        let server = LoopbackServer::start(openmig_gateway::router(Arc::new(gateway))).await?;
+        let consumer = Consumer { client: http_client(), gateway_url: server.base_url.clone(), token };
 
         // The patients the gateway shows live, by practice (one warm-up view each, which
         // also fills the last-good cache).
@@ -89,7 +89,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let nhs = nhs_numbers::nhs_number(args.seed, index);
             let Some(record) = store.record(nhs)? else { continue };
             let ods = record.patient.registration.practice.clone();
-            if (ods == down || ods == healthy) && view(&router, &token, nhs).await?.0 == 200 {
+            if (ods == down || ods == healthy) && consumer.view(nhs).await?.0 == 200 {
                 shown.entry(ods).or_default().push(nhs);
             }
         }
@@ -100,13 +100,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let views = args.reads.max(16);
         let mut runs = Vec::new();
         for clients in [1, 16] {
-            runs.push(measure(&router, &token, &at_healthy, clients, views, "all practices up").await?);
+            runs.push(measure(&consumer, &at_healthy, clients, views, "all practices up").await?);
         }
         faults.set(&down, FaultSettings { down: true, ..FaultSettings::default() }).map_err(anyhow::Error::msg)?;
         for clients in [1, 16] {
-            runs.push(measure(&router, &token, &at_healthy, clients, views, "another practice down").await?);
+            runs.push(measure(&consumer, &at_healthy, clients, views, "another practice down").await?);
         }
-        runs.push(measure(&router, &token, &at_down, 16, views, "practice down: last-good copy").await?);
+        runs.push(measure(&consumer, &at_down, 16, views, "practice down: last-good copy").await?);
+        drop(consumer);
+        server.stop().await?;
         anyhow::Ok(FederationResults {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             patients: args.patients,
@@ -120,22 +122,31 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     write_results(&args.out, &results)
 }
 
-/// One medicines view: status and milliseconds.
-async fn view(router: &Router, token: &str, nhs: NhsNumber) -> anyhow::Result<(u16, f64)> {
-    let request = Request::get(format!("/api/v1/patients/{nhs}/medicines"))
-        .header("Authorization", format!("Bearer {token}"))
-        .body(Body::empty())?;
-    let started = Instant::now();
-    let response = router.clone().oneshot(request).await?;
-    let status = response.status().as_u16();
-    axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-    Ok((status, started.elapsed().as_secs_f64() * 1e3))
+/// The consumer: a doctor's token and a keep-alive HTTP client of the gateway's socket.
+#[derive(Debug, Clone)]
+struct Consumer {
+    client: HttpClient,
+    gateway_url: String,
+    token: String,
+}
+
+impl Consumer {
+    /// One medicines view: status and milliseconds, the whole answer read.
+    async fn view(&self, nhs: NhsNumber) -> anyhow::Result<(u16, f64)> {
+        let request = Request::get(format!("{}/api/v1/patients/{nhs}/medicines", self.gateway_url))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .body(Body::empty())?;
+        let started = Instant::now();
+        let response = self.client.request(request).await?;
+        let status = response.status().as_u16();
+        axum::body::to_bytes(Body::new(response.into_body()), usize::MAX).await?;
+        Ok((status, started.elapsed().as_secs_f64() * 1e3))
+    }
 }
 
 /// `views` views of `patients` by `clients` concurrent clients; every view must be 200.
 async fn measure(
-    router: &Router,
-    token: &str,
+    consumer: &Consumer,
     patients: &[NhsNumber],
     clients: usize,
     views: usize,
@@ -144,12 +155,12 @@ async fn measure(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for client in 0..clients {
-        let (router, token) = (router.clone(), token.to_string());
+        let consumer = consumer.clone();
         let mine: Vec<NhsNumber> = (client..views).step_by(clients).map(|i| patients[i % patients.len()]).collect();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             for nhs in mine {
-                let (status, ms) = view(&router, &token, nhs).await?;
+                let (status, ms) = consumer.view(nhs).await?;
                 if status != 200 {
                     bail!("a view failed (HTTP {status})");
                 }

@@ -1,12 +1,18 @@
 //! What the gateway benchmarks (`--gateway`, `--federation`) share: a fresh region, an
-//! audit log and a doctor's token as of the region's day, a gateway over them, and the
-//! clean-up afterwards.
+//! audit log and a doctor's token as of the region's day, a gateway over them, the
+//! clean-up afterwards, and a router served on a loopback socket with a consumer's
+//! keep-alive HTTP client to call it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
 use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
 use openmig_domain::{ConsentBasis, OdsCode, Role};
@@ -15,6 +21,9 @@ use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_generator::GeneratorConfig;
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::cli::BenchArgs;
 use crate::commands::generate::{generate_file, remove_with_side_files};
@@ -99,4 +108,49 @@ impl BenchRegion {
         }
         Ok(())
     }
+}
+
+/// A router served over plain HTTP/1.1 on a loopback port with `axum::serve`, as
+/// `openmig serve` serves the gateway's consumer side, until [`LoopbackServer::stop`].
+pub(crate) struct LoopbackServer {
+    /// `http://127.0.0.1:{port}`, to which request paths are appended.
+    pub base_url: String,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl LoopbackServer {
+    /// Binds a free loopback port and serves `router` on it.
+    pub async fn start(router: Router) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    // Sent or dropped: either way the benchmark is over.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(LoopbackServer { base_url, stop, task })
+    }
+
+    /// Stops accepting, lets open connections finish and waits for the server to end.
+    /// Drop the clients first, or their idle keep-alive connections are closed for them.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await?.context("the loopback server failed")
+    }
+}
+
+/// A consumer's HTTP client: plain HTTP/1.1, connections pooled and kept alive between
+/// requests (clones share the pool).
+pub(crate) type HttpClient = Client<HttpConnector, Body>;
+
+/// A new [`HttpClient`] with an empty pool.
+pub(crate) fn http_client() -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new()).build(connector)
 }
