@@ -334,3 +334,28 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn the_federation_benchmark_measures_every_scenario_over_real_listeners_and_writes_its_results() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("federation.json");
+    openmig()
+        .args(["bench", "--federation", "--patients", "300", "--reads", "40", "--database"])
+        .arg(dir.path().join("federation.db"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let results: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    let scenarios = results["runs"].as_array().expect("runs");
+    let names: Vec<(&str, u64)> =
+        scenarios.iter().map(|s| (s["scenario"].as_str().unwrap(), s["clients"].as_u64().unwrap())).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(names.contains(&("practice down: last-good copy", 16)), "{names:?}");
+    for scenario in scenarios {
+        // Every view answered 200 (the command fails otherwise), each one timed.
+        assert_eq!(scenario["views"], 40, "{scenario}");
+        let (p50, p99) = (scenario["p50_ms"].as_f64().unwrap(), scenario["p99_ms"].as_f64().unwrap());
+        assert!(0.0 < p50 && p50 <= p99, "{scenario}");
+    }
+}
