@@ -1,8 +1,10 @@
 //! `/metrics`: what operations staff need to see the gateway is healthy, in the
 //! Prometheus text format: requests and latency per route, fetches and latency per
 //! practice by outcome (live, last-good copy, unavailable, refused), each practice's
-//! circuit-breaker state, and how long audit appends take (the audit "lag" every answer
-//! waits for).
+//! circuit-breaker state, how long audit appends take (the audit "lag" every answer
+//! waits for), and write-back: delivery attempts per practice by outcome and how many
+//! documents are waiting in the outbox (a practice down for long shows as a growing
+//! backlog).
 //!
 //! Every request is also logged as one structured line (`tracing`, target
 //! `openmig::request`): method, route template, status, time, trace id and record source.
@@ -62,6 +64,8 @@ pub struct Metrics {
     fetch_seconds: Family<PracticeOnly, Histogram>,
     breaker_state: Family<PracticeOnly, Gauge>,
     audit_append_seconds: Histogram,
+    deliveries: Family<PracticeLabels, Counter>,
+    outbox_pending: Gauge,
 }
 
 impl Default for Metrics {
@@ -98,7 +102,40 @@ impl Metrics {
             "Time for an audit entry to be durable (every answer waits for it)",
             audit_append_seconds.clone(),
         );
-        Metrics { registry, requests, request_seconds, fetches, fetch_seconds, breaker_state, audit_append_seconds }
+        let deliveries = Family::<PracticeLabels, Counter>::default();
+        let outbox_pending = Gauge::default();
+        registry.register(
+            "writeback_deliveries",
+            "Write-back delivery attempts to practices by outcome (delivered, failed)",
+            deliveries.clone(),
+        );
+        registry.register(
+            "writeback_pending",
+            "Write-back documents accepted and not yet delivered to their practice",
+            outbox_pending.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            request_seconds,
+            fetches,
+            fetch_seconds,
+            breaker_state,
+            audit_append_seconds,
+            deliveries,
+            outbox_pending,
+        }
+    }
+
+    /// Records one write-back delivery attempt to `practice`.
+    pub fn delivery_attempted(&self, practice: &str, delivered: bool) {
+        let outcome = if delivered { "delivered" } else { "failed" };
+        self.deliveries.get_or_create(&PracticeLabels { practice: practice.into(), outcome: outcome.into() }).inc();
+    }
+
+    /// Records how many write-back documents wait for delivery.
+    pub fn outbox_pending(&self, documents: u64) {
+        self.outbox_pending.set(i64::try_from(documents).unwrap_or(i64::MAX));
     }
 
     /// Records one fetch from `practice`.

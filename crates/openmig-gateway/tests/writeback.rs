@@ -493,6 +493,7 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
         Arc::new(practice.delivery(&gateway, &inbox)),
         racing_clock(),
         Duration::from_millis(5),
+        Arc::clone(&gateway.gateway.metrics),
     );
     // Accepted (durably stored) although the practice's system is down.
     let sent = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, "ed-1")).await;
@@ -508,6 +509,14 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     let DeliveryState::Pending { last_error, .. } = &item.delivery else { panic!("delivered while down") };
     let last_error = last_error.as_deref().unwrap_or_default();
     assert!(last_error.starts_with("practice Z90001 (EMIS Web) could not be reached"), "{last_error}");
+    // Operations see the failed attempts and the backlog, by practice.
+    let text = gateway.gateway.metrics.render(&[]);
+    let failed = text
+        .lines()
+        .find(|l| l.starts_with(r#"openmig_gateway_writeback_deliveries_total{practice="Z90001",outcome="failed"}"#))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(failed.rsplit(' ').next().unwrap().parse::<u64>().unwrap() >= 3, "{failed}");
+    assert!(text.lines().any(|l| l == "openmig_gateway_writeback_pending 1"), "{text}");
     // The practice staff see why it has not arrived yet.
     let staff_token = staff(&gateway, Role::Administrative, ODS);
     let list = get(&gateway, &format!("/practices/{ODS}/inbox"), Some(&staff_token)).await;
@@ -518,14 +527,25 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     assert_eq!(reopened.pending().unwrap().len(), 1, "the pending document survived");
     practice.faults.clear();
     assert!(practice.received().await.is_empty(), "nothing reached the practice while it was down");
+    let metrics = Arc::new(openmig_gateway::metrics::Metrics::new());
     let outbox = spawn_outbox(
         Arc::clone(&reopened),
         Arc::new(practice.delivery(&gateway, &reopened)),
         racing_clock(),
         Duration::from_millis(5),
+        Arc::clone(&metrics),
     );
     wait_until("delivered", || reopened.pending().unwrap().is_empty()).await;
+    wait_until("the backlog is cleared", || {
+        metrics.render(&[]).lines().any(|l| l == "openmig_gateway_writeback_pending 0")
+    })
+    .await;
     outbox.abort();
+    let text = metrics.render(&[]);
+    assert!(
+        text.contains(r#"openmig_gateway_writeback_deliveries_total{practice="Z90001",outcome="delivered"} 1"#),
+        "{text}"
+    );
 
     // It is in the practice's own system, once, with its sender and content.
     let received = practice.received().await;

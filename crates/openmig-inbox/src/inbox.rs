@@ -439,6 +439,15 @@ impl Inbox {
         rows.map(|row| row.map_err(sql).and_then(item_from_row)).collect()
     }
 
+    /// How many documents wait for delivery, in every practice's inbox.
+    pub fn pending_count(&self) -> Result<u64, InboxError> {
+        let conn = self.lock()?;
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM inbox_document WHERE delivery_state = 'pending'", [], |row| row.get(0))
+            .map_err(sql)?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
     /// Hands every document due at `now` to `deliver`, soonest due first. A success marks
     /// it delivered; a failure counts the attempt and schedules the next one after
     /// [`RetryPolicy::delay`]. Each outcome is committed as it happens.

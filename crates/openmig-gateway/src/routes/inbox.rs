@@ -55,6 +55,7 @@ use serde_json::{Value, json};
 
 use crate::access::Access;
 use crate::error::GatewayError;
+use crate::metrics::Metrics;
 use crate::policy::{Permit, Refusal};
 use crate::{Clock, Gateway, fhir_json, json_response};
 
@@ -385,12 +386,14 @@ impl Access {
 /// Starts the outbox: every `every`, documents due are handed to `delivery`; failures
 /// are rescheduled by the inbox's retry policy. A round that fails (the database busy
 /// or unavailable) is simply tried at the next tick: the documents stay pending in the
-/// file, so nothing is lost, not even across a restart. Runs until the runtime stops.
+/// file, so nothing is lost, not even across a restart. Each attempt and the backlog
+/// after each round go to `metrics`. Runs until the runtime stops.
 pub fn spawn_outbox(
     inbox: Arc<Inbox>,
     delivery: Arc<dyn Delivery>,
     clock: Clock,
     every: Duration,
+    metrics: Arc<Metrics>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -399,9 +402,20 @@ pub fn spawn_outbox(
             ticks.tick().await;
             let inbox = Arc::clone(&inbox);
             let delivery = Arc::clone(&delivery);
+            let metrics = Arc::clone(&metrics);
             let now = clock();
-            let _round =
-                tokio::task::spawn_blocking(move || inbox.deliver_due(now, |item| delivery.deliver(item))).await;
+            let _round = tokio::task::spawn_blocking(move || {
+                let round = inbox.deliver_due(now, |item| {
+                    let delivered = delivery.deliver(item);
+                    metrics.delivery_attempted(item.practice.as_str(), delivered.is_ok());
+                    delivered
+                });
+                if let Ok(pending) = inbox.pending_count() {
+                    metrics.outbox_pending(pending);
+                }
+                round
+            })
+            .await;
         }
     })
 }

@@ -157,6 +157,7 @@ pub fn serve(
             Arc::clone(&clock),
         )
         .map_err(anyhow::Error::msg)?;
+        let metrics = Arc::new(openmig_gateway::metrics::Metrics::new());
         let gateway = Gateway {
             config: prepared.config.clone(),
             store: Arc::clone(&prepared.store),
@@ -168,13 +169,14 @@ pub fn serve(
             clock: Arc::clone(&clock),
             inbox: Arc::clone(&inbox),
             federation: Some(Arc::new(federation)),
-            metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
+            metrics: Arc::clone(&metrics),
         };
         openmig_gateway::routes::spawn_outbox(
             inbox,
             Arc::new(delivery),
             clock,
             openmig_gateway::routes::OUTBOX_INTERVAL,
+            Arc::clone(&metrics),
         );
         openmig_provider::serve(listener, openmig_gateway::router(Arc::new(gateway))).await.context("the server failed")
     })?;
