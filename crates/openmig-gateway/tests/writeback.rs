@@ -13,8 +13,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use common::*;
 use openmig_domain::{ConsentBasis, OdsCode, Role};
 use openmig_gateway::Clock;
@@ -26,76 +24,16 @@ use openmig_tls::{DemoPki, HttpsClient};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const SYSTEM: &str = "https://ed.synthetic-general.example/documents";
-
-/// An emergency department discharge summary for `nhs` (codes from codes.md: atrial
-/// fibrillation 49436004, apixaban 5mg 703908001, naproxen 500mg 329807003).
+/// The example emergency department discharge summary (`openmig_inbox::examples`).
 fn bundle(nhs: &str, id: &str) -> Value {
-    json!({
-        "resourceType": "Bundle",
-        "type": "document",
-        "identifier": { "system": SYSTEM, "value": id },
-        "timestamp": "2026-11-25T11:30:00Z",
-        "entry": [
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000001", "resource": {
-                "resourceType": "Composition",
-                "status": "final",
-                "type": { "text": "Emergency department discharge summary" },
-                "subject": { "reference": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000002" },
-                "date": "2026-11-25T11:30:00Z",
-                "author": [{ "reference": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000003" }],
-                "title": "Emergency department discharge summary",
-                "section": [
-                    { "title": "Summary", "text": { "status": "generated",
-                        "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Palpitations; new atrial fibrillation.</p></div>" } },
-                    { "title": "Medication changes", "text": { "status": "generated",
-                        "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><ul><li>Started apixaban</li><li>Stopped naproxen</li></ul></div>" } }
-                ]
-            }},
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000002", "resource": {
-                "resourceType": "Patient",
-                "identifier": [{ "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs }]
-            }},
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000003", "resource": {
-                "resourceType": "Organization",
-                "identifier": [{ "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": ED }],
-                "name": "Synthetic General Hospital Emergency Department"
-            }},
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000004", "resource": {
-                "resourceType": "Condition",
-                "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "49436004", "display": "Atrial fibrillation" }] },
-                "subject": { "reference": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000002" }
-            }},
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000005", "resource": {
-                "resourceType": "MedicationStatement",
-                "status": "active",
-                "medicationCodeableConcept": { "coding": [{ "system": "https://dmd.nhs.uk", "code": "703908001", "display": "Apixaban 5mg tablets" }] },
-                "subject": { "reference": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000002" },
-                "dosage": [{ "text": "One tablet twice a day" }]
-            }},
-            { "fullUrl": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000006", "resource": {
-                "resourceType": "MedicationStatement",
-                "status": "stopped",
-                "medicationCodeableConcept": { "coding": [{ "system": "https://dmd.nhs.uk", "code": "329807003", "display": "Naproxen 500mg tablets" }] },
-                "subject": { "reference": "urn:uuid:7d1c1f4e-0000-4000-8000-000000000002" }
-            }}
-        ]
-    })
+    openmig_inbox::examples::discharge_summary(nhs, id)
 }
 
+const OOH_TEXT: &str = "Seen overnight with chest pain. ECG normal. Safety-netted.";
+
+/// The example out-of-hours consultation summary.
 fn document_reference(nhs: &str, id: &str) -> Value {
-    json!({
-        "resourceType": "DocumentReference",
-        "status": "current",
-        "masterIdentifier": { "system": SYSTEM, "value": id },
-        "type": { "text": "Out-of-hours consultation summary" },
-        "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-        "date": "2026-11-24T23:10:00Z",
-        "author": [{ "type": "Organization", "display": "Synthetic Out-of-Hours GP Service",
-                     "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC030" } }],
-        "content": [{ "attachment": { "contentType": "text/plain",
-            "data": STANDARD.encode("Seen overnight with chest pain. ECG normal. Safety-netted.") } }]
-    })
+    openmig_inbox::examples::consultation_summary(nhs, id, OOH_TEXT)
 }
 
 struct Sent {
@@ -160,7 +98,7 @@ async fn a_document_bundle_is_stored_in_the_registered_practices_inbox() {
     assert_eq!(item["document"]["diagnoses"][0]["code"], "49436004");
     assert_eq!(item["document"]["medicationChanges"][0]["code"], "703908001");
     assert_eq!(item["document"]["medicationChanges"][1]["status"], "stopped");
-    assert!(item["document"]["text"].as_str().unwrap().contains("new atrial fibrillation"));
+    assert!(item["document"]["text"].as_str().unwrap().contains("Atrial fibrillation, new"));
     assert_eq!(item["sender"]["organisation"], ED);
     assert_eq!(item["sender"]["userName"], "Dr Sam Jones");
     assert_eq!(item["delivery"]["state"], "pending");
@@ -180,8 +118,8 @@ async fn a_document_reference_is_stored_with_its_text() {
     assert_eq!(sent.status, 201, "{}", sent.text);
     let items = inbox_of(&gateway, ODS);
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].document.text, "Seen overnight with chest pain. ECG normal. Safety-netted.");
-    assert_eq!(items[0].document.title, "Out-of-hours consultation summary");
+    assert_eq!(items[0].document.text, OOH_TEXT);
+    assert_eq!(items[0].document.title, "Out-of-hours consultation");
     assert_eq!(items[0].sender.organisation.as_str(), "ZC030");
 }
 

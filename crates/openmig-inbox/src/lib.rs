@@ -36,6 +36,8 @@
 
 pub mod document;
 mod error;
+#[cfg(feature = "examples")]
+pub mod examples;
 mod file;
 mod html;
 mod inbox;

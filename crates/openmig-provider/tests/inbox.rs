@@ -11,8 +11,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, request};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use common::*;
 use openmig_domain::OdsCode;
 use openmig_domain::patient::RegistrationStatus;
@@ -23,7 +21,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// The sending system's identifier namespace.
-const SYSTEM: &str = "https://ed.synthetic-general.example/documents";
+const SYSTEM: &str = openmig_inbox::examples::EXAMPLE_SYSTEM;
 /// The clinician who sent the document, as the gateway names them in the JWT.
 const SENDER_ID: &str = "555123456789";
 const SENDER_NAME: &str = "Dr Ada Registrar";
@@ -117,59 +115,15 @@ fn summary_with_header(name: &'static str, value: Option<&str>) -> Request<Body>
     request
 }
 
-/// An emergency department discharge summary for `nhs` as a FHIR document Bundle with
-/// business identifier `id`: a Composition by an organisation (ODS code on the author)
-/// with one narrative section and one coded diagnosis.
+/// The example emergency department discharge summary (`openmig_inbox::examples`): by
+/// the emergency department `SENDER_ORGANISATION`, titled `SUMMARY_TITLE`.
 fn discharge_summary(nhs: &str, id: &str) -> Value {
-    json!({
-        "resourceType": "Bundle",
-        "type": "document",
-        "identifier": { "system": SYSTEM, "value": id },
-        "timestamp": "2026-11-25T11:30:00Z",
-        "entry": [
-            { "fullUrl": "urn:uuid:5b0f4a2e-1c3d-4e5f-8a9b-000000000001", "resource": {
-                "resourceType": "Composition",
-                "status": "final",
-                "type": { "text": SUMMARY_TITLE },
-                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-                "date": "2026-11-25T11:30:00+00:00",
-                "author": [{
-                    "type": "Organization",
-                    "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": SENDER_ORGANISATION },
-                    "display": "Synthetic General Hospital Emergency Department"
-                }],
-                "title": SUMMARY_TITLE,
-                "section": [
-                    { "title": "Presenting complaint", "text": { "status": "generated",
-                        "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Palpitations for two hours.</p></div>" } },
-                    { "title": "Diagnoses", "text": { "status": "generated",
-                        "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Atrial fibrillation, new</div>" },
-                      "entry": [{ "reference": "urn:uuid:5b0f4a2e-1c3d-4e5f-8a9b-000000000002" }] }
-                ]
-            }},
-            { "fullUrl": "urn:uuid:5b0f4a2e-1c3d-4e5f-8a9b-000000000002", "resource": {
-                "resourceType": "Condition",
-                "clinicalStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active" }] },
-                "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "49436004", "display": "Atrial fibrillation" }] },
-                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } }
-            }}
-        ]
-    })
+    openmig_inbox::examples::discharge_summary(nhs, id)
 }
 
-/// An out-of-hours letter for `nhs` as a DocumentReference with a text/plain attachment.
+/// The example out-of-hours consultation summary with `text`.
 fn letter(nhs: &str, id: &str, text: &str) -> Value {
-    json!({
-        "resourceType": "DocumentReference",
-        "status": "current",
-        "masterIdentifier": { "system": SYSTEM, "value": id },
-        "type": { "text": "Out-of-hours consultation summary" },
-        "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-        "date": "2026-11-24T16:05:00Z",
-        "author": [{ "type": "Organization", "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC030" }, "display": "Synthetic Out-of-Hours GP Service" }],
-        "description": "Out-of-hours consultation",
-        "content": [{ "attachment": { "contentType": "text/plain; charset=utf-8", "data": STANDARD.encode(text) } }]
-    })
+    openmig_inbox::examples::consultation_summary(nhs, id, text)
 }
 
 /// Asserts a GP Connect error OperationOutcome with `status` and Spine `code` whose

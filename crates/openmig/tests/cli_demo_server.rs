@@ -53,24 +53,6 @@ fn http_post_fhir(address: &str, path: &str, token: &str, body: &str) -> (u16, S
     (status, body)
 }
 
-/// An out-of-hours consultation summary for `nhs` as a DocumentReference.
-fn consultation_summary(nhs: &str) -> String {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::STANDARD.encode("Seen overnight with chest pain. ECG normal.");
-    serde_json::json!({
-        "resourceType": "DocumentReference",
-        "status": "current",
-        "masterIdentifier": { "system": "https://ooh.synthetic.example/documents", "value": "ooh-demo-1" },
-        "type": { "text": "Out-of-hours consultation summary" },
-        "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-        "date": "2026-11-24T23:10:00Z",
-        "author": [{ "type": "Organization", "display": "Synthetic Out-of-Hours GP Service",
-                     "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC030" } }],
-        "content": [{ "attachment": { "contentType": "text/plain", "data": text } }]
-    })
-    .to_string()
-}
-
 /// The gateway inbox of `ods` as `openmig inbox list --all --format json` shows it.
 fn gateway_inbox(db: &std::path::Path, ods: &str) -> serde_json::Value {
     let output = Command::new(cargo_bin("openmig"))
@@ -163,7 +145,12 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     // outbox; once the practice is back it reaches the practice's own system.
     let nhs = medicines_path.split('/').nth(4).unwrap().to_string();
     let ods = faults_url.split('/').nth(3).unwrap().to_string();
-    let (status, body) = http_post_fhir(&address, "/fhir/R4/DocumentReference", &token, &consultation_summary(&nhs));
+    let (status, body) = http_post_fhir(
+        &address,
+        "/fhir/R4/DocumentReference",
+        &token,
+        &openmig_inbox::examples::consultation_summary(&nhs, "ooh-demo-1", "Seen overnight; chest clear.").to_string(),
+    );
     assert_eq!(status, 201, "{body}");
     let held = gateway_inbox(&db, &ods);
     assert_eq!(held["items"][0]["delivery"]["state"], "pending", "{held}");
@@ -192,7 +179,8 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     }
     let documents = received["received"].as_array().expect("the practice's system lists what it received");
     assert_eq!(documents.len(), 1, "delivered once: {received}");
-    assert_eq!(documents[0]["document"]["title"], "Out-of-hours consultation summary");
+    assert_eq!(documents[0]["document"]["title"], "Out-of-hours consultation");
+    assert_eq!(documents[0]["document"]["text"], "Seen overnight; chest clear.");
     assert_eq!(documents[0]["document"]["identifier"]["value"], "ooh-demo-1");
     let delivered = gateway_inbox(&db, &ods);
     assert_eq!(delivered["items"][0]["delivery"]["state"], "delivered", "{delivered}");
