@@ -32,11 +32,12 @@
 //! Listing and acknowledging are audited against the practice (and, for an item, its
 //! patient) like any other access.
 //!
-//! **The outbox.** In this codebase the practice endpoint for write-back is the inbox
-//! the gateway hosts; [`spawn_outbox`] still runs the delivery loop (`openmig serve`
-//! starts it) so that a deployment which pushes documents on to a GP system, or a test
-//! playing a practice whose endpoint is down, gets retries with backoff from the same
-//! durable state.
+//! **The outbox.** A stored document is pending until it reaches the practice's own
+//! system: [`spawn_outbox`] runs the delivery loop (`openmig serve` starts it with
+//! [`PracticeDelivery`](crate::delivery::PracticeDelivery), over mutual TLS), with
+//! retries and backoff from the durable state, so a practice that is down gets the
+//! document when it is back, even after a gateway restart. The listing here shows each
+//! item's delivery state and, while pending, why the last attempt failed.
 
 use std::sync::Arc;
 use std::time::Duration;
