@@ -82,7 +82,7 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     let stdout = server.0.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let (mut address, mut token, mut medicines_path, mut refused_path) = (None, None, None, None);
-    let mut fault_url = None;
+    let (mut fault_url, mut writeback) = (None, None);
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("=== openmig is serving on http://") {
@@ -99,6 +99,11 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
             } else {
                 medicines_path = Some(path);
             }
+        }
+        if line.starts_with("curl ") && line.contains("--data @") {
+            let file = line.split_whitespace().find_map(|w| w.strip_prefix('@')).unwrap().to_string();
+            let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+            writeback = Some((file, format!("/{}", url.splitn(4, '/').nth(3).unwrap())));
         }
         if let Some(url) = line.split_whitespace().find(|w| w.starts_with("https://") && w.ends_with("/_admin/faults"))
         {
@@ -145,12 +150,9 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     // outbox; once the practice is back it reaches the practice's own system.
     let nhs = medicines_path.split('/').nth(4).unwrap().to_string();
     let ods = faults_url.split('/').nth(3).unwrap().to_string();
-    let (status, body) = http_post_fhir(
-        &address,
-        "/fhir/R4/DocumentReference",
-        &token,
-        &openmig_inbox::examples::consultation_summary(&nhs, "ooh-demo-1", "Seen overnight; chest clear.").to_string(),
-    );
+    let (file, path) = writeback.expect("the demo prints a write-back example");
+    let document = std::fs::read_to_string(&file).unwrap();
+    let (status, body) = http_post_fhir(&address, &path, &token, &document);
     assert_eq!(status, 201, "{body}");
     let held = gateway_inbox(&db, &ods);
     assert_eq!(held["items"][0]["delivery"]["state"], "pending", "{held}");
@@ -179,9 +181,9 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     }
     let documents = received["received"].as_array().expect("the practice's system lists what it received");
     assert_eq!(documents.len(), 1, "delivered once: {received}");
-    assert_eq!(documents[0]["document"]["title"], "Out-of-hours consultation");
-    assert_eq!(documents[0]["document"]["text"], "Seen overnight; chest clear.");
-    assert_eq!(documents[0]["document"]["identifier"]["value"], "ooh-demo-1");
+    assert_eq!(documents[0]["document"]["title"], "Emergency department discharge summary");
+    assert_eq!(documents[0]["document"]["nhsNumber"], nhs);
+    assert_eq!(documents[0]["document"]["identifier"]["value"], "openmig-demo-discharge-1");
     let delivered = gateway_inbox(&db, &ods);
     assert_eq!(delivered["items"][0]["delivery"]["state"], "delivered", "{delivered}");
 

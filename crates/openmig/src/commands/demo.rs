@@ -134,6 +134,10 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
     };
     let token =
         openmig_auth::mint(&prepared.issuer, &doctor, chrono::Utc::now()).context("cannot mint the demo token")?;
+    let writeback = match patients.ordinary {
+        Some(nhs) => Some(write_back_example(&args.database, nhs, prepared.store.as_ref())?),
+        None => None,
+    };
     serve::serve(prepared, &args.listen, None, |address, prepared, endpoints| {
         let base = format!("http://{address}");
         output::line(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="))?;
@@ -177,6 +181,17 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
                 "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'"
             ))?;
         }
+        if let Some((file, practice)) = &writeback {
+            output::line(&format!(
+                "curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/fhir+json' --data @{} {base}/fhir/R4/Bundle   # write back a discharge summary",
+                file.display()
+            ))?;
+            output::line(&format!(
+                "openmig inbox list --database {} --practice {practice} --all   # delivered to the practice's own system: {}/{practice}/inbox",
+                args.database.display(),
+                endpoints.get(practice).map_or("", String::as_str)
+            ))?;
+        }
         if let Some(nhs) = patients.dissented {
             output::line(&format!(
                 "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'   # refused: the patient dissented"
@@ -189,6 +204,22 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
         }
         Ok(())
     })
+}
+
+/// Writes the example emergency department discharge summary for `nhs` beside the
+/// database, for the printed write-back `curl`; returns the file and the patient's
+/// practice, whose inbox it goes to.
+fn write_back_example(
+    database: &std::path::Path,
+    nhs: NhsNumber,
+    store: &dyn openmig_store::Store,
+) -> anyhow::Result<(std::path::PathBuf, OdsCode)> {
+    let record = store.record(nhs).context("cannot read the demo patient")?.context("the demo patient is missing")?;
+    let file = database.with_file_name("openmig-demo-discharge-summary.json");
+    let document = openmig_inbox::examples::discharge_summary(&nhs.to_string(), "openmig-demo-discharge-1");
+    let text = serde_json::to_string_pretty(&document).context("cannot write the example document")?;
+    std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok((file, record.patient.registration.practice))
 }
 
 /// The demo configuration's emergency department.
