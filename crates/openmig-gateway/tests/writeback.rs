@@ -508,3 +508,45 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     assert_eq!(redelivered, Ok(()));
     assert_eq!(practice.received().await.len(), 1, "the practice keeps one copy");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_practice_that_fails_is_called_once_per_round_not_once_per_waiting_document() {
+    let gateway = gateway();
+    let practice = start_practice_system(&gateway);
+    practice
+        .faults
+        .set(&OdsCode::parse(ODS).unwrap(), FaultSettings { down: true, ..FaultSettings::default() })
+        .unwrap();
+    for id in ["ed-1", "ed-2", "ed-3"] {
+        let sent = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, id)).await;
+        assert_eq!(sent.status, 201, "{}", sent.text);
+    }
+    let inbox = Arc::clone(&gateway.gateway.inbox);
+    let delivery = practice.delivery(&gateway, &inbox);
+    let metrics = Arc::new(openmig_gateway::metrics::Metrics::new());
+    let round_metrics = Arc::clone(&metrics);
+    let round = tokio::task::spawn_blocking(move || {
+        openmig_gateway::routes::deliver_round(&inbox, &delivery, now(), &round_metrics)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!((round.attempted, round.delivered, round.failed), (3, 0, 3));
+    let text = metrics.render(&[]);
+    assert!(
+        text.contains(r#"openmig_gateway_writeback_deliveries_total{practice="Z90001",outcome="failed"} 1"#),
+        "one call to the failing practice: {text}"
+    );
+    assert!(text.lines().any(|l| l == "openmig_gateway_writeback_pending 3"), "{text}");
+    let errors: Vec<String> = inbox_of(&gateway, ODS)
+        .iter()
+        .map(|item| match &item.delivery {
+            DeliveryState::Pending { last_error, .. } => last_error.clone().unwrap_or_default(),
+            DeliveryState::Delivered { .. } => panic!("delivered while down"),
+        })
+        .collect();
+    assert!(errors[0].starts_with("practice Z90001 (EMIS Web) could not be reached"), "{errors:?}");
+    for later in &errors[1..] {
+        assert!(later.starts_with("not tried this round: practice Z90001 (EMIS Web)"), "{errors:?}");
+    }
+}

@@ -39,6 +39,7 @@
 //! document when it is back, even after a gateway restart. The listing here shows each
 //! item's delivery state and, while pending, why the last attempt failed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,9 +48,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use openmig_domain::{Dataset, OdsCode, Role};
 use openmig_inbox::{
-    Delivery, DocumentKind, Inbox, InboxDocument, InboxError, InboxId, InboxItem, ParseError, Sender, StatusFilter,
+    Delivery, DeliveryError, DeliveryRound, DocumentKind, Inbox, InboxDocument, InboxError, InboxId, InboxItem,
+    ParseError, Sender, StatusFilter,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -384,11 +387,10 @@ impl Access {
     }
 }
 
-/// Starts the outbox: every `every`, documents due are handed to `delivery`; failures
-/// are rescheduled by the inbox's retry policy. A round that fails (the database busy
-/// or unavailable) is simply tried at the next tick: the documents stay pending in the
-/// file, so nothing is lost, not even across a restart. Each attempt and the backlog
-/// after each round go to `metrics`. Runs until the runtime stops.
+/// Starts the outbox: every `every`, one [`deliver_round`]. A round that fails (the
+/// database busy or unavailable) is simply tried at the next tick: the documents stay
+/// pending in the file, so nothing is lost, not even across a restart. Runs until the
+/// runtime stops.
 pub fn spawn_outbox(
     inbox: Arc<Inbox>,
     delivery: Arc<dyn Delivery>,
@@ -405,20 +407,42 @@ pub fn spawn_outbox(
             let delivery = Arc::clone(&delivery);
             let metrics = Arc::clone(&metrics);
             let now = clock();
-            let _round = tokio::task::spawn_blocking(move || {
-                let round = inbox.deliver_due(now, |item| {
-                    let delivered = delivery.deliver(item);
-                    metrics.delivery_attempted(item.practice.as_str(), delivered.is_ok());
-                    delivered
-                });
-                if let Ok(pending) = inbox.pending_count() {
-                    metrics.outbox_pending(pending);
-                }
-                round
-            })
-            .await;
+            let _round =
+                tokio::task::spawn_blocking(move || deliver_round(&inbox, delivery.as_ref(), now, &metrics)).await;
         }
     })
+}
+
+/// One outbox round at `now` (blocking): every due document is handed to `delivery`,
+/// failures are rescheduled by the inbox's retry policy, and each real attempt and the
+/// backlog afterwards go to `metrics`.
+///
+/// A practice that fails once in a round is not called again in that round: its other
+/// due documents are rescheduled with its error, marked "not tried this round". So a
+/// practice whose system hangs until the timeout delays everyone else's deliveries by
+/// one timeout per round, not by one per document waiting for it.
+pub fn deliver_round(
+    inbox: &Inbox,
+    delivery: &dyn Delivery,
+    now: DateTime<Utc>,
+    metrics: &Metrics,
+) -> Result<DeliveryRound, InboxError> {
+    let mut failed: HashMap<OdsCode, DeliveryError> = HashMap::new();
+    let round = inbox.deliver_due(now, |item| {
+        if let Some(error) = failed.get(&item.practice) {
+            return Err(DeliveryError::new(format!("not tried this round: {error}")));
+        }
+        let delivered = delivery.deliver(item);
+        metrics.delivery_attempted(item.practice.as_str(), delivered.is_ok());
+        if let Err(error) = &delivered {
+            failed.insert(item.practice.clone(), error.clone());
+        }
+        delivered
+    });
+    if let Ok(pending) = inbox.pending_count() {
+        metrics.outbox_pending(pending);
+    }
+    round
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use tower::{BoxError, ServiceBuilder};
 use crate::Gateway;
 use crate::error::GatewayError;
 
-pub use inbox::{OUTBOX_INTERVAL, spawn_outbox};
+pub use inbox::{OUTBOX_INTERVAL, deliver_round, spawn_outbox};
 
 /// Requests the gateway works on at once before it sheds load (503 + `Retry-After`)
 /// rather than queueing until every answer is late.
