@@ -12,7 +12,10 @@
 //! answer was lost, so delivery is at least once and the practice makes it one copy).
 //! Anything else is a failure kept as the item's last error, visible to the practice
 //! in its inbox listing at the gateway, and retried: a practice that is down, slow or
-//! refusing gets the document when it recovers, and nothing is ever dropped.
+//! refusing gets the document when it recovers, and nothing is ever dropped. A failure
+//! of the practice's endpoint (unreachable, timed out, 5xx, 408, 429) is marked
+//! [`DeliveryError::unreachable`], so the outbox spares the practice's other documents
+//! that round; a refusal of one document (another 4xx) is that document's alone.
 //!
 //! The error texts name the practice and what failed, never the patient or the content.
 
@@ -86,17 +89,20 @@ impl PracticeDelivery {
         let url = format!("{root}/{}", item.document.kind.resource_type());
         let headers = self.headers(item, root.trim_end_matches("/fhir"), &practice.practice.asid)?;
         let answer = self.client.post_json(&url, headers, Bytes::from(resource), DELIVERY_TIMEOUT).await;
+        let system = &practice.practice.clinical_system;
         match answer {
             Ok((status, _, _)) if (200..300).contains(&status) => Ok(()),
+            // Overloaded, timed out or failing: the practice, not this document.
+            Ok((status, _, _)) if status >= 500 || status == 408 || status == 429 => {
+                Err(DeliveryError::unreachable(format!("practice {ods} ({system}) is failing: {status}")))
+            }
             Ok((status, _, body)) => Err(DeliveryError::new(format!(
-                "practice {ods} ({}) refused the document: {status} {}",
-                practice.practice.clinical_system,
+                "practice {ods} ({system}) refused the document: {status} {}",
                 spine_code(&body).unwrap_or_default()
             ))),
-            Err(error) => Err(DeliveryError::new(format!(
-                "practice {ods} ({}) could not be reached: {error}",
-                practice.practice.clinical_system
-            ))),
+            Err(error) => {
+                Err(DeliveryError::unreachable(format!("practice {ods} ({system}) could not be reached: {error}")))
+            }
         }
     }
 

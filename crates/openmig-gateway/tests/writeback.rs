@@ -550,3 +550,32 @@ async fn a_practice_that_fails_is_called_once_per_round_not_once_per_waiting_doc
         assert!(later.starts_with("not tried this round: practice Z90001 (EMIS Web)"), "{errors:?}");
     }
 }
+
+/// A practice endpoint that refuses one document (by identifier) and takes the rest.
+struct RefusesOne(&'static str);
+
+impl Delivery for RefusesOne {
+    fn deliver(&self, item: &InboxItem) -> Result<(), openmig_inbox::DeliveryError> {
+        if item.document.identifier.value == self.0 {
+            Err(openmig_inbox::DeliveryError::new("practice Z90001 refused the document: 404 PATIENT_NOT_FOUND"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_document_the_practice_refuses_does_not_hold_up_its_other_documents() {
+    let gateway = gateway();
+    for id in ["ed-1", "ed-2", "ed-3"] {
+        assert_eq!(send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, id)).await.status, 201);
+    }
+    let metrics = openmig_gateway::metrics::Metrics::new();
+    let round =
+        openmig_gateway::routes::deliver_round(&gateway.gateway.inbox, &RefusesOne("ed-1"), now(), &metrics).unwrap();
+    assert_eq!((round.attempted, round.delivered, round.failed), (3, 2, 1));
+    let items = inbox_of(&gateway, ODS);
+    let DeliveryState::Pending { last_error, .. } = &items[0].delivery else { panic!("the refused one is pending") };
+    assert_eq!(last_error.as_deref(), Some("practice Z90001 refused the document: 404 PATIENT_NOT_FOUND"));
+    assert!(items[1..].iter().all(|item| item.delivery.label() == "delivered"));
+}

@@ -45,26 +45,41 @@ impl Delivery for LocalDelivery {
 /// Why a delivery attempt failed (kept with the document as its last error). Say what
 /// failed, never what the document holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryError(String);
+pub struct DeliveryError {
+    message: String,
+    unreachable: bool,
+}
 
 /// The longest delivery error message kept.
 const MAX_ERROR_CHARS: usize = 200;
 
 impl DeliveryError {
-    /// A failure described by `message` (clipped to 200 characters).
+    /// A failure of this document described by `message` (clipped to 200 characters),
+    /// e.g. the practice refused it.
     pub fn new(message: impl Into<String>) -> DeliveryError {
-        DeliveryError(message.into().chars().take(MAX_ERROR_CHARS).collect())
+        DeliveryError { message: message.into().chars().take(MAX_ERROR_CHARS).collect(), unreachable: false }
+    }
+
+    /// A failure of the practice's endpoint rather than of this document (unreachable,
+    /// timed out, failing): its other documents would fail the same way just now.
+    pub fn unreachable(message: impl Into<String>) -> DeliveryError {
+        DeliveryError { unreachable: true, ..DeliveryError::new(message) }
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.0
+        &self.message
+    }
+
+    /// Whether the practice's endpoint failed, not just this document.
+    pub fn is_unreachable(&self) -> bool {
+        self.unreachable
     }
 }
 
 impl fmt::Display for DeliveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 

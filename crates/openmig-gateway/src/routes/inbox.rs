@@ -417,10 +417,11 @@ pub fn spawn_outbox(
 /// failures are rescheduled by the inbox's retry policy, and each real attempt and the
 /// backlog afterwards go to `metrics`.
 ///
-/// A practice that fails once in a round is not called again in that round: its other
-/// due documents are rescheduled with its error, marked "not tried this round". So a
-/// practice whose system hangs until the timeout delays everyone else's deliveries by
-/// one timeout per round, not by one per document waiting for it.
+/// A practice whose endpoint fails once in a round ([`DeliveryError::is_unreachable`])
+/// is not called again in that round: its other due documents are rescheduled with its
+/// error, marked "not tried this round". So a practice whose system hangs until the
+/// timeout delays everyone else's deliveries by one timeout per round, not by one per
+/// document waiting for it. A refusal of one document does not stop the others.
 pub fn deliver_round(
     inbox: &Inbox,
     delivery: &dyn Delivery,
@@ -430,11 +431,13 @@ pub fn deliver_round(
     let mut failed: HashMap<OdsCode, DeliveryError> = HashMap::new();
     let round = inbox.deliver_due(now, |item| {
         if let Some(error) = failed.get(&item.practice) {
-            return Err(DeliveryError::new(format!("not tried this round: {error}")));
+            return Err(DeliveryError::unreachable(format!("not tried this round: {error}")));
         }
         let delivered = delivery.deliver(item);
         metrics.delivery_attempted(item.practice.as_str(), delivered.is_ok());
-        if let Err(error) = &delivered {
+        if let Err(error) = &delivered
+            && error.is_unreachable()
+        {
             failed.insert(item.practice.clone(), error.clone());
         }
         delivered
