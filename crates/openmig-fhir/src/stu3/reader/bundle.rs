@@ -189,27 +189,12 @@ fn id_of<'a>(resource: &'a Value, kind: &str) -> Result<Option<&'a str>, ReadErr
     }
 }
 
-/// The resource type as error messages may name it: known FHIR types by name, anything
-/// else (which could be any text from the Bundle) as "Resource".
+/// The resource type as error messages may name it: known FHIR types by name (those the
+/// reader reads, [`super::KNOWN_TYPES`], and others a Bundle may carry), anything else
+/// (which could be any text from the Bundle) as "Resource".
 pub(super) fn type_name(kind: &str) -> &'static str {
-    const NAMES: &[&str] = &[
+    const NOT_READ: &[&str] = &[
         "Bundle",
-        "Patient",
-        "Organization",
-        "Practitioner",
-        "PractitionerRole",
-        "List",
-        "AllergyIntolerance",
-        "Medication",
-        "MedicationStatement",
-        "MedicationRequest",
-        "Condition",
-        "Encounter",
-        "Observation",
-        "DiagnosticReport",
-        "Immunization",
-        "ReferralRequest",
-        "OperationOutcome",
         "Location",
         "Device",
         "ProcedureRequest",
@@ -221,5 +206,5 @@ pub(super) fn type_name(kind: &str) -> &'static str {
         "Composition",
         "Binary",
     ];
-    NAMES.iter().find(|name| **name == kind).copied().unwrap_or("Resource")
+    super::KNOWN_TYPES.iter().chain(NOT_READ).find(|name| **name == kind).copied().unwrap_or("Resource")
 }
