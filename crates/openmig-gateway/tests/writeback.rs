@@ -377,6 +377,13 @@ fn start_practice_system(gateway: &TestGateway) -> PracticeSystem {
 }
 
 impl PracticeSystem {
+    /// Takes the example practice's system down: connections are dropped.
+    fn take_down(&self) {
+        self.faults
+            .set(&OdsCode::parse(ODS).unwrap(), FaultSettings { down: true, ..FaultSettings::default() })
+            .unwrap();
+    }
+
     /// The gateway's delivery to this practice, reading documents from `inbox`.
     fn delivery(&self, gateway: &TestGateway, inbox: &Arc<Inbox>) -> PracticeDelivery {
         PracticeDelivery::new(
@@ -421,10 +428,7 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_returns_even_across_a_restart() {
     let gateway = gateway();
     let practice = start_practice_system(&gateway);
-    practice
-        .faults
-        .set(&OdsCode::parse(ODS).unwrap(), FaultSettings { down: true, ..FaultSettings::default() })
-        .unwrap();
+    practice.take_down();
     let inbox = Arc::clone(&gateway.gateway.inbox);
     let outbox = spawn_outbox(
         Arc::clone(&inbox),
@@ -513,10 +517,7 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
 async fn a_practice_that_fails_is_called_once_per_round_not_once_per_waiting_document() {
     let gateway = gateway();
     let practice = start_practice_system(&gateway);
-    practice
-        .faults
-        .set(&OdsCode::parse(ODS).unwrap(), FaultSettings { down: true, ..FaultSettings::default() })
-        .unwrap();
+    practice.take_down();
     for id in ["ed-1", "ed-2", "ed-3"] {
         let sent = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, id)).await;
         assert_eq!(sent.status, 201, "{}", sent.text);
