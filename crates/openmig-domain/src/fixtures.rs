@@ -168,6 +168,40 @@ pub fn example_record_with_no_known_allergies() -> GpRecord {
     }
 }
 
+/// The first valid NHS number at or after the 9-digit prefix `seed` (test range), for a
+/// variant of the example record under a number of its own.
+pub fn free_nhs(seed: u32) -> NhsNumber {
+    (seed..).find_map(NhsNumber::from_prefix).expect("a valid NHS number follows every seed in range")
+}
+
+/// The example record under `nhs_number`, changed by `change`.
+pub fn example_variant(nhs_number: NhsNumber, change: impl FnOnce(&mut GpRecord)) -> GpRecord {
+    let mut record = example_record();
+    record.patient.nhs_number = nhs_number;
+    change(&mut record);
+    record
+}
+
+/// The example record of a patient who died on 2 January 2026 (still registered):
+/// NHS number [`free_nhs`]`(900_000_100)`.
+pub fn deceased_record() -> GpRecord {
+    example_variant(free_nhs(900_000_100), |r| r.patient.deceased = Some(day(2026, 1, 2)))
+}
+
+/// The example record of a patient deregistered ("Moved") on 1 June 2025: NHS number
+/// [`free_nhs`]`(900_000_200)`.
+pub fn deregistered_record() -> GpRecord {
+    example_variant(free_nhs(900_000_200), |r| {
+        r.patient.registration.status = RegistrationStatus::Deregistered { on: day(2025, 6, 1), reason: "Moved".into() }
+    })
+}
+
+/// The example record of a restricted (S-flagged) patient: NHS number
+/// [`free_nhs`]`(900_000_300)`.
+pub fn restricted_record() -> GpRecord {
+    example_variant(free_nhs(900_000_300), |r| r.patient.restricted = true)
+}
+
 /// A third patient at the example practice who consented to sharing and later refused:
 /// the latest preference (dissent) is the one that counts.
 pub fn dissenting_record() -> GpRecord {

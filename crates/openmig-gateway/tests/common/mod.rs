@@ -14,7 +14,6 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey, ReportFilter, ReportSubject};
 use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
 use openmig_domain::fixtures::{self, AS_OF};
-use openmig_domain::patient::RegistrationStatus;
 use openmig_domain::{ConsentBasis, GpRecord, NhsNumber, OdsCode, Practice, Role};
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_store::{PracticeEntry, PreparedRecord, Store};
@@ -40,16 +39,16 @@ pub fn now() -> DateTime<Utc> {
 
 /// A free NHS number derived from `seed`.
 pub fn nhs(seed: u32) -> NhsNumber {
-    (seed..).find_map(NhsNumber::from_prefix).unwrap()
+    fixtures::free_nhs(seed)
 }
 pub fn deceased_nhs() -> NhsNumber {
-    nhs(900_000_100)
+    fixtures::deceased_record().patient.nhs_number
 }
 pub fn deregistered_nhs() -> NhsNumber {
-    nhs(900_000_200)
+    fixtures::deregistered_record().patient.nhs_number
 }
 pub fn restricted_nhs() -> NhsNumber {
-    nhs(900_000_300)
+    fixtures::restricted_record().patient.nhs_number
 }
 pub fn closed_practice_nhs() -> NhsNumber {
     nhs(900_000_400)
@@ -67,10 +66,7 @@ pub fn dissent_nhs() -> NhsNumber {
 }
 
 fn variant(nhs_number: NhsNumber, change: impl FnOnce(&mut GpRecord)) -> GpRecord {
-    let mut record = fixtures::example_record();
-    record.patient.nhs_number = nhs_number;
-    change(&mut record);
-    record
+    fixtures::example_variant(nhs_number, change)
 }
 
 fn practice(code: &str, sharing: bool) -> PracticeEntry {
@@ -173,14 +169,9 @@ pub fn gateway_built(
             fixtures::example_record(),
             fixtures::example_record_with_no_known_allergies(),
             fixtures::dissenting_record(),
-            variant(deceased_nhs(), |r| r.patient.deceased = NaiveDate::from_ymd_opt(2026, 1, 2)),
-            variant(deregistered_nhs(), |r| {
-                r.patient.registration.status = RegistrationStatus::Deregistered {
-                    on: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
-                    reason: "Moved".into(),
-                }
-            }),
-            variant(restricted_nhs(), |r| r.patient.restricted = true),
+            fixtures::deceased_record(),
+            fixtures::deregistered_record(),
+            fixtures::restricted_record(),
             variant(sensitive_nhs(), |r| r.problems.push(sensitive_problem())),
             variant(closed_practice_nhs(), |r| r.patient.registration.practice = OdsCode::parse(CLOSED_ODS).unwrap()),
             variant(other_practice_nhs(), |r| r.patient.registration.practice = OdsCode::parse(OTHER_ODS).unwrap()),
