@@ -18,3 +18,12 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 pub fn line(text: &str) -> anyhow::Result<()> {
     emit(&format!("{text}\n"))
 }
+
+/// A line of a running server's start-up banner (`serve`, `demo`): written for whoever
+/// reads it. A server is not a pipeline stage, so standard output closing (the reader
+/// took the address it wanted and went away) must not stop it: any write error is
+/// ignored.
+pub fn banner(text: &str) {
+    let mut stdout = io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+}

@@ -14,18 +14,16 @@ use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin;
 use chrono::{TimeZone, Utc};
 use openmig_domain::OdsCode;
-use openmig_inbox::{DocumentKind, Inbox, InboxDocument, Sender};
+use openmig_inbox::{DeliveryError, DocumentKind, Inbox, InboxDocument, Sender};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 use predicates::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tempfile::TempDir;
 
 fn openmig() -> Command {
     Command::cargo_bin("openmig").unwrap()
 }
-
-const SYSTEM: &str = "https://ed.synthetic-general.example/documents";
 
 /// A small region: 60 patients in two practices.
 fn region(dir: &Path) -> PathBuf {
@@ -53,40 +51,9 @@ fn shareable_patient(db: &Path) -> String {
     patients(db, "any").into_iter().find(|nhs| !excluded.contains(nhs)).expect("a shareable patient")
 }
 
-/// A discharge summary (codes from codes.md: atrial fibrillation 49436004, apixaban 5mg
-/// 703908001).
+/// The example emergency department discharge summary (`openmig_inbox::examples`).
 fn bundle(nhs: &str, id: &str) -> Value {
-    json!({
-        "resourceType": "Bundle",
-        "type": "document",
-        "identifier": { "system": SYSTEM, "value": id },
-        "entry": [
-            { "resource": {
-                "resourceType": "Composition",
-                "status": "final",
-                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-                "date": "2026-11-25T11:30:00Z",
-                "author": [{ "type": "Organization", "display": "Synthetic General Hospital Emergency Department",
-                             "identifier": { "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "ZC010" } }],
-                "title": "Emergency department discharge summary",
-                "section": [{ "title": "Summary", "text": { "status": "generated",
-                    "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>New atrial fibrillation; apixaban started.</p></div>" } }]
-            }},
-            { "resource": {
-                "resourceType": "Condition",
-                "clinicalStatus": { "coding": [{ "code": "active" }] },
-                "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "49436004", "display": "Atrial fibrillation" }] },
-                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } }
-            }},
-            { "resource": {
-                "resourceType": "MedicationStatement",
-                "status": "active",
-                "medicationCodeableConcept": { "coding": [{ "system": "https://dmd.nhs.uk", "code": "703908001", "display": "Apixaban 5mg tablets" }] },
-                "subject": { "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs } },
-                "dosage": [{ "text": "One tablet twice a day" }]
-            }}
-        ]
-    })
+    openmig_inbox::examples::discharge_summary(nhs, id)
 }
 
 /// Submits `id` for `nhs` to `practice`'s inbox in `db`, as the gateway does.
@@ -131,9 +98,23 @@ fn a_practice_lists_and_acknowledges_its_inbox_in_the_store_file() {
     submit(&db, "Z90001", &nhs, "ed-1");
     submit(&db, "Z90001", &nhs, "ed-2");
     submit(&db, "Z90002", &nhs, "ed-3");
+    // The outbox tried once while the practices were unreachable.
+    let round = Inbox::open_existing(&db)
+        .unwrap()
+        .deliver_due(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 1).unwrap(), |item| {
+            Err(DeliveryError::unreachable(format!(
+                "practice {} could not be reached: connection refused",
+                item.practice
+            )))
+        })
+        .unwrap();
+    assert_eq!(round.failed, 3);
 
     let text = list(&db, "Z90001", &[]);
-    assert!(text.starts_with("#1  2026-11-25T11:30:00Z  Emergency department discharge summary  [Bundle]"), "{text}");
+    assert!(
+        text.starts_with("#1  2026-11-25T11:30:00+00:00  Emergency department discharge summary  [Bundle]"),
+        "{text}"
+    );
     assert!(text.contains("#2  "), "{text}");
     assert!(!text.contains("#3  "), "another practice's document: {text}");
     assert!(
@@ -142,8 +123,15 @@ fn a_practice_lists_and_acknowledges_its_inbox_in_the_store_file() {
     );
     assert!(text.contains("diagnoses: Atrial fibrillation (49436004, active)"), "{text}");
     assert!(text.contains("medication active: Apixaban 5mg tablets (703908001) — One tablet twice a day"), "{text}");
-    assert!(text.contains("delivery: pending\n") && text.contains("not acknowledged"), "{text}");
-    assert!(text.contains("    | Summary\n    | New atrial fibrillation; apixaban started."), "{text}");
+    assert!(
+        text.contains(
+            "delivery: pending (1 failed attempt, the last: practice Z90001 could not be reached: connection refused; \
+             next at 2026-11-25T12:00:"
+        ) && text.contains("not acknowledged"),
+        "{text}"
+    );
+    assert!(text.contains("medication stopped: Naproxen 500mg tablets (329807003)"), "{text}");
+    assert!(text.contains("    | Presenting complaint\n    | Palpitations for two hours."), "{text}");
 
     let json: Value = serde_json::from_str(&list(&db, "Z90001", &["--format", "json"])).unwrap();
     assert_eq!(

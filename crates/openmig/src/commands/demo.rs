@@ -140,67 +140,67 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
     };
     serve::serve(prepared, &args.listen, None, |address, prepared, endpoints| {
         let base = format!("http://{address}");
-        output::line(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="))?;
-        output::line(&format!(
+        output::banner(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="));
+        output::banner(&format!(
             "gateway, GP Connect structured: {base}/gpconnect/fhir/Patient/$gpc.getstructuredrecord"
-        ))?;
-        output::line(&format!("gateway, FHIR R4 UK Core:       {base}/fhir/R4"))?;
-        output::line(&format!("gateway, medicines review:      {base}/api/v1/patients/<NHS number>/medicines"))?;
+        ));
+        output::banner(&format!("gateway, FHIR R4 UK Core:       {base}/fhir/R4"));
+        output::banner(&format!("gateway, medicines review:      {base}/api/v1/patients/<NHS number>/medicines"));
         for practice in &prepared.practices {
-            output::line(&format!(
+            output::banner(&format!(
                 "provider {} ({}{}): {}{} (mutual TLS)",
                 practice.ods_code,
                 practice.clinical_system,
                 if practice.sharing_enabled { "" } else { ", sharing disabled" },
                 endpoints.get(&practice.ods_code).map_or("", String::as_str),
                 openmig_provider::base_path(&practice.ods_code)
-            ))?;
+            ));
         }
         let tls = prepared.keys.join("tls");
         if let (Some(practice), Some(endpoint)) =
             (prepared.practices.first(), prepared.practices.first().and_then(|p| endpoints.get(&p.ods_code)))
         {
-            output::line(&format!(
+            output::banner(&format!(
                 "fault injection (e.g. take {} down; the gateway then answers from its dated last-good copy):\n  \
                  curl --cacert {tls}/ca.pem --cert {tls}/gateway-client.pem --key {tls}/gateway-client.key \\\n    \
                  -H 'Content-Type: application/json' -d '{{\"down\": true}}' {endpoint}/{}/_admin/faults",
                 practice.ods_code,
                 practice.ods_code,
                 tls = tls.display()
-            ))?;
+            ));
         }
-        output::line(&format!(
+        output::banner(&format!(
             "\nDemo token: a doctor at {DEMO_CONSUMER} (emergency department), consent given, valid 1 hour.\n\
              More: openmig token --keys {} --user ID --role ROLE --org ODS [--consent given|emergency --reason TEXT]\n",
             args.keys.display()
-        ))?;
-        output::line(&format!("export TOKEN={token}"))?;
+        ));
+        output::banner(&format!("export TOKEN={token}"));
         if let Some(nhs) = patients.ordinary {
-            output::line(&format!("curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/patients/{nhs}/medicines"))?;
-            output::line(&format!(
+            output::banner(&format!("curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/patients/{nhs}/medicines"));
+            output::banner(&format!(
                 "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'"
-            ))?;
+            ));
         }
         if let Some((file, practice)) = &writeback {
-            output::line(&format!(
+            output::banner(&format!(
                 "curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/fhir+json' --data @{} {base}/fhir/R4/Bundle   # write back a discharge summary",
                 file.display()
-            ))?;
-            output::line(&format!(
+            ));
+            output::banner(&format!(
                 "openmig inbox list --database {} --practice {practice} --all   # delivered to the practice's own system: {}/{practice}/inbox",
                 args.database.display(),
                 endpoints.get(practice).map_or("", String::as_str)
-            ))?;
+            ));
         }
         if let Some(nhs) = patients.dissented {
-            output::line(&format!(
+            output::banner(&format!(
                 "curl -H \"Authorization: Bearer $TOKEN\" '{base}/fhir/R4/Patient/{nhs}/$everything'   # refused: the patient dissented"
-            ))?;
+            ));
         }
         if let Some(nhs) = patients.not_sharing {
-            output::line(&format!(
+            output::banner(&format!(
                 "curl -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/patients/{nhs}/medicines   # refused: practice not sharing"
-            ))?;
+            ));
         }
         Ok(())
     })

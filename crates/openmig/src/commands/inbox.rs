@@ -184,8 +184,10 @@ fn delivery(state: &DeliveryState) -> String {
             format!("delivered {}", delivered_at.to_rfc3339_opts(SecondsFormat::Secs, true))
         }
         DeliveryState::Pending { attempts: 0, .. } => "pending".to_string(),
-        DeliveryState::Pending { attempts, next_attempt_at, .. } => format!(
-            "pending ({attempts} failed attempts; next at {})",
+        DeliveryState::Pending { attempts, next_attempt_at, last_error } => format!(
+            "pending ({attempts} failed attempt{}{}; next at {})",
+            if *attempts == 1 { "" } else { "s" },
+            last_error.as_deref().map(|error| format!(", the last: {error}")).unwrap_or_default(),
             next_attempt_at.to_rfc3339_opts(SecondsFormat::Secs, true)
         ),
     }

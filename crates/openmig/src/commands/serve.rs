@@ -42,7 +42,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let prepared = prepare(&args)?;
     serve(prepared, &args.listen, args.public_url.clone(), |address, server, endpoints| {
         for practice in &server.practices {
-            output::line(&format!(
+            output::banner(&format!(
                 "provider {} {} ({}): {}{} (mutual TLS; certificates in {})",
                 practice.ods_code,
                 practice.name,
@@ -50,12 +50,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 endpoints.get(&practice.ods_code).map_or("", String::as_str),
                 openmig_provider::base_path(&practice.ods_code),
                 server.keys.join("tls").display()
-            ))?;
+            ));
         }
-        output::line(&format!(
+        output::banner(&format!(
             "gateway: http://{address}/gpconnect/fhir  ·  http://{address}/fhir/R4  ·  http://{address}/api/v1"
-        ))?;
-        output::line(&format!("token issuer public key: {}", server.keys.join(openmig_auth::PUBLIC_KEY_FILE).display()))
+        ));
+        output::banner(&format!(
+            "token issuer public key: {}",
+            server.keys.join(openmig_auth::PUBLIC_KEY_FILE).display()
+        ));
+        Ok(())
     })
 }
 
