@@ -57,5 +57,6 @@ pub use checkpoint::{Checkpoint, CheckpointKey, CheckpointPublicKey, default_che
 pub use error::AuditError;
 pub use event::{AuditEntry, AuditEvent, Outcome};
 pub use log::{AuditLog, AuditOptions};
-pub use report::{ReportFilter, ReportSubject, report, to_csv, to_json, uk_day_start};
+pub use openmig_domain::uk_time::uk_day_start;
+pub use report::{ReportFilter, ReportSubject, report, to_csv, to_json};
 pub use verify::{Problem, ProblemKind, VerifyReport, verify};

@@ -14,7 +14,8 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{Duration, NaiveDate};
+use openmig_domain::uk_time::uk_day_start;
 use openmig_domain::{ConsentBasis, NhsNumber, OdsCode};
 
 use crate::error::{AuditError, sql};
@@ -71,29 +72,6 @@ pub fn report(database: &Path, filter: &ReportFilter) -> Result<Vec<AuditEntry>,
     entries
         .sort_by_key(|entry| (entry.event.consent != Some(ConsentBasis::Emergency), entry.event.time, entry.sequence));
     Ok(entries)
-}
-
-/// The instant a UK calendar day starts, in UTC: midnight GMT, or 23:00 UTC the day before
-/// while British Summer Time is in force.
-///
-/// BST runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
-/// October (the rule in force since 1996, now the Summer Time Order 2002; audit logs
-/// begin long after, so older years are not special-cased). Both changes happen after
-/// local midnight, so a day starts in BST exactly when it falls after the last Sunday of
-/// March and on or before the last Sunday of October.
-pub fn uk_day_start(day: NaiveDate) -> DateTime<Utc> {
-    let year = day.year();
-    let summer = day > last_sunday(year, 3) && day <= last_sunday(year, 10);
-    let midnight = Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"));
-    if summer { midnight - Duration::hours(1) } else { midnight }
-}
-
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let first_of_next =
-        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
-            .expect("the first of a month exists");
-    let last = first_of_next.pred_opt().expect("a month has a last day");
-    last - Duration::days(i64::from(last.weekday().days_since(Weekday::Sun)))
 }
 
 /// The CSV header.
@@ -189,28 +167,9 @@ mod tests {
     use crate::row::tests::sample_event;
     use crate::{ChainHash, Outcome};
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    #[test]
-    fn uk_days_start_at_midnight_gmt_in_winter_and_23_00_utc_in_summer() {
-        // 2026: BST from Sunday 29 March to Sunday 25 October.
-        assert_eq!(last_sunday(2026, 3), day(2026, 3, 29));
-        assert_eq!(last_sunday(2026, 10), day(2026, 10, 25));
-        assert_eq!(last_sunday(2026, 12), day(2026, 12, 27));
-        let utc = |d: NaiveDate, h: u32| Utc.from_utc_datetime(&d.and_hms_opt(h, 0, 0).unwrap());
-        assert_eq!(uk_day_start(day(2026, 1, 15)), utc(day(2026, 1, 15), 0));
-        assert_eq!(uk_day_start(day(2026, 3, 29)), utc(day(2026, 3, 29), 0), "the change is at 01:00");
-        assert_eq!(uk_day_start(day(2026, 3, 30)), utc(day(2026, 3, 29), 23));
-        assert_eq!(uk_day_start(day(2026, 7, 1)), utc(day(2026, 6, 30), 23));
-        assert_eq!(uk_day_start(day(2026, 10, 25)), utc(day(2026, 10, 24), 23), "still BST at midnight");
-        assert_eq!(uk_day_start(day(2026, 10, 26)), utc(day(2026, 10, 26), 0));
-    }
-
     fn entry(sequence: u64, trace: &str) -> AuditEntry {
         let mut event = sample_event(trace);
-        event.time = event.time.with_timezone(&Utc) - Duration::nanoseconds(789);
+        event.time = event.time.with_timezone(&chrono::Utc) - Duration::nanoseconds(789);
         AuditEntry { sequence, event, hash: ChainHash::GENESIS }
     }
 

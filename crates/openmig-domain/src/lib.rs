@@ -21,6 +21,7 @@ pub mod patient;
 pub mod practice;
 pub mod record;
 pub mod traits;
+pub mod uk_time;
 
 pub use access::{ConsentBasis, Dataset, Role};
 pub use dates::PartialDate;

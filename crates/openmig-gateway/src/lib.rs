@@ -77,12 +77,10 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Today's date for clinical rules (overdue repeats, adherence windows).
-    ///
-    /// UTC: between 23:00 and midnight UTC in British Summer Time this is a day behind
-    /// the UK calendar, which can make a repeat look overdue one day later than it is.
+    /// Today's date for clinical rules (overdue repeats, adherence windows): the UK
+    /// calendar day, so a late-evening view in summer counts days as the clinician does.
     pub fn today(&self) -> NaiveDate {
-        (self.clock)().date_naive()
+        openmig_domain::uk_time::uk_date((self.clock)())
     }
 
     /// The FHIR R4 base URL.

@@ -73,3 +73,16 @@ async fn requested_check_answers_started_or_not_for_each_item() {
         assert_eq!((answer.status, answer.body["resourceType"].as_str()), (400, Some("OperationOutcome")), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn today_is_the_uk_calendar_day_on_a_summer_evening() {
+    use chrono::TimeZone;
+    // 23:30 UTC on 14 July is 00:30 BST on 15 July: the clinician's "today".
+    let evening = chrono::Utc.with_ymd_and_hms(2026, 7, 14, 23, 30, 0).unwrap();
+    let mut gateway = gateway();
+    std::sync::Arc::get_mut(&mut gateway.gateway).expect("not shared yet").clock = std::sync::Arc::new(move || evening);
+    let token = gateway.token_at(openmig_domain::Role::Doctor, ED, Some(openmig_domain::ConsentBasis::Given), evening);
+    let answer = get(&gateway, &format!("/api/v1/patients/{EXAMPLE_NHS}/medicines"), Some(&token)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["today"], json!("2026-07-15"));
+}

@@ -151,7 +151,7 @@ async fn get_structured_record(
     headers::check_content_type(&headers)?;
     headers::check_accept(&headers)?;
     let body = body.map_err(|_| ProviderError::bad_request("The request body could not be read."))?;
-    let request = StructuredRequest::parse(&body, now.date_naive())?;
+    let request = StructuredRequest::parse(&body, openmig_domain::uk_time::uk_date(now))?;
     let options = request.options()?;
 
     let wrong_patient = state.faults.as_ref().is_some_and(|f| f.get(&entry.practice.ods_code).wrong_patient);

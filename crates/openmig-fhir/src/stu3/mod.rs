@@ -53,7 +53,7 @@ pub(crate) mod withholding;
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 use openmig_domain::record::{ProblemStatus, Significance};
 use openmig_domain::{Clinician, GpRecord, Practice};
 use serde_json::{Value, json};
@@ -283,29 +283,11 @@ fn partial(date: openmig_domain::PartialDate) -> String {
 /// A FHIR `dateTime` for a local UK wall-clock time, as GP systems record consultations:
 /// the offset is `+01:00` during British Summer Time and `+00:00` otherwise.
 ///
-/// BST runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
-/// October. The hour repeated when the clocks go back is read as BST (its first
-/// occurrence); a time inside the hour skipped when they go forward cannot have been
-/// recorded and is read as GMT.
+/// The hour repeated when the clocks go back is read as BST, and a time in the hour
+/// skipped when they go forward as GMT ([`openmig_domain::uk_time::is_summer_time_local`]).
 fn local_date_time(local: NaiveDateTime) -> String {
-    let offset = if is_british_summer_time(local) { "+01:00" } else { "+00:00" };
+    let offset = if openmig_domain::uk_time::is_summer_time_local(local) { "+01:00" } else { "+00:00" };
     format!("{}{offset}", local.format("%Y-%m-%dT%H:%M:%S"))
-}
-
-fn is_british_summer_time(local: NaiveDateTime) -> bool {
-    let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
-    let (Some(starts), Some(ends), Some(utc_if_summer)) =
-        (last_sunday(local.year(), 3), last_sunday(local.year(), 10), local.checked_sub_signed(TimeDelta::hours(1)))
-    else {
-        return false;
-    };
-    starts.and_time(one_am) <= utc_if_summer && utc_if_summer < ends.and_time(one_am)
-}
-
-/// The last Sunday of a month with 31 days.
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let last = NaiveDate::from_ymd_opt(year, month, 31)?;
-    last.checked_sub_days(chrono::Days::new(u64::from(last.weekday().num_days_from_sunday())))
 }
 
 /// A FHIR `instant` for a day the record keeps without a time: midnight UTC, the same

@@ -92,6 +92,11 @@ impl TestGateway {
 
     /// A token for `role` at `org`, on `consent`.
     pub fn token(&self, role: Role, org: &str, consent: Option<ConsentBasis>) -> String {
+        self.token_at(role, org, consent, now())
+    }
+
+    /// [`TestGateway::token`] issued at `at`.
+    pub fn token_at(&self, role: Role, org: &str, consent: Option<ConsentBasis>, at: DateTime<Utc>) -> String {
         let request = TokenRequest {
             user_id: "555123456789".into(),
             user_name: "Dr Sam Jones".into(),
@@ -104,7 +109,7 @@ impl TestGateway {
             ttl: Duration::from_secs(300),
             purpose: "directcare".into(),
         };
-        openmig_auth::mint(&self.key, &request, now()).unwrap()
+        openmig_auth::mint(&self.key, &request, at).unwrap()
     }
 
     /// A doctor in the emergency department with the patient's consent.

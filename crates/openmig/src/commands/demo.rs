@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Local;
 use openmig_auth::TokenRequest;
 use openmig_domain::traits::PatientTrait;
 use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
@@ -39,7 +38,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             patients: DEMO_PATIENTS,
             practices: DEMO_PRACTICES,
             seed: 1,
-            as_of: Local::now().date_naive(),
+            as_of: openmig_domain::uk_time::uk_date(chrono::Utc::now()),
         };
         generate_file(config, &args.database, false)?;
     }

@@ -23,7 +23,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         patients: args.patients,
         practices: args.practices,
         seed: args.seed,
-        as_of: args.as_of.unwrap_or_else(|| Local::now().date_naive()),
+        as_of: args.as_of.unwrap_or_else(|| openmig_domain::uk_time::uk_date(chrono::Utc::now())),
     };
     let started = Instant::now();
     let produced = generate_file(config, &args.out, args.force)?;

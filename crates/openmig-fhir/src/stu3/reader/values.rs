@@ -3,12 +3,12 @@
 //! Every function answers `None` for a missing element or one of the wrong JSON type;
 //! the area modules decide whether that is an error.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use openmig_domain::record::Coded;
 use openmig_domain::{PartialDate, SnomedCode};
 use serde_json::Value;
 
-use super::super::{last_sunday, local_date_time, urls};
+use super::super::{local_date_time, urls};
 use super::{ReadError, invalid};
 
 /// A string element.
@@ -117,18 +117,7 @@ pub(super) fn uk_local_time(value: &str) -> Option<NaiveDateTime> {
     if local_date_time(written) == value {
         return Some(written);
     }
-    let utc = instant.naive_utc();
-    if is_summer_time_at(utc) { utc.checked_add_signed(TimeDelta::hours(1)) } else { Some(utc) }
-}
-
-/// True when the UTC instant falls in British Summer Time (01:00 UTC on the last Sunday
-/// of March to 01:00 UTC on the last Sunday of October).
-fn is_summer_time_at(utc: NaiveDateTime) -> bool {
-    let one_am = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
-    match (last_sunday(utc.year(), 3), last_sunday(utc.year(), 10)) {
-        (Some(starts), Some(ends)) => starts.and_time(one_am) <= utc && utc < ends.and_time(one_am),
-        _ => false,
-    }
+    Some(openmig_domain::uk_time::uk_local_time(instant.with_timezone(&chrono::Utc)))
 }
 
 /// A number.
