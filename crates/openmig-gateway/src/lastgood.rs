@@ -195,23 +195,45 @@ fn time_text(time: DateTime<Utc>) -> String {
 
 /// Loads the cache key from `dir/lastgood.key` (32 random bytes, hex), creating it
 /// (mode 0600) on first use.
+///
+/// Created atomically, as the token issuer's and audit checkpoint keys are: written and
+/// synced beside the final name, then linked into place. A crash never leaves a half
+/// key that stops the next start, and when two processes start together the first key
+/// linked stands and both use it (a second key would make the other's copies
+/// unreadable).
 pub fn load_or_create_key(dir: &Path) -> Result<[u8; KEY_LEN], CacheError> {
     let path = dir.join("lastgood.key");
     let io = |error: std::io::Error| CacheError::Key(format!("{}: {error}", path.display()));
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let bytes: Vec<u8> = (0..text.trim().len())
-            .step_by(2)
-            .filter_map(|i| text.trim().get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
-            .collect();
-        return <[u8; KEY_LEN]>::try_from(bytes.as_slice())
-            .map_err(|_| CacheError::Key(format!("{} is not 64 hex digits", path.display())));
+    if !path.exists() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut key = [0u8; KEY_LEN];
+        aws_lc_rs::rand::fill(&mut key).map_err(|_| CacheError::Key("no secure random source".into()))?;
+        let mut nonce = [0u8; 8];
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| CacheError::Key("no secure random source".into()))?;
+        let temporary = dir.join(format!("lastgood.key.{}.tmp", hex(&nonce)));
+        if let Err(error) = write_private(&temporary, &hex(&key)) {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(io(error));
+        }
+        let linked = std::fs::hard_link(&temporary, &path);
+        let _ = std::fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(io(error)),
+        }
     }
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut key = [0u8; KEY_LEN];
-    aws_lc_rs::rand::fill(&mut key).map_err(|_| CacheError::Key("no secure random source".into()))?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(&path, &hex).map_err(io)?;
-    Ok(key)
+    let text = std::fs::read_to_string(&path).map_err(io)?;
+    let bytes: Vec<u8> = (0..text.trim().len())
+        .step_by(2)
+        .filter_map(|i| text.trim().get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect();
+    <[u8; KEY_LEN]>::try_from(bytes.as_slice())
+        .map_err(|_| CacheError::Key(format!("{} is not 64 hex digits", path.display())))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(unix)]
@@ -219,7 +241,8 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    file.write_all(text.as_bytes())
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(not(unix))]
@@ -304,6 +327,20 @@ mod tests {
         older.medications.clear();
         cache.put(&older, &entry(), at(0)).unwrap();
         assert_eq!(cache.get(records[2].patient.nhs_number, at(3)).unwrap().unwrap().record, records[2]);
+    }
+
+    #[test]
+    fn processes_starting_together_share_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let keys: Vec<[u8; KEY_LEN]> = std::thread::scope(|scope| {
+                let starts: Vec<_> = (0..4).map(|_| scope.spawn(|| load_or_create_key(dir.path()).unwrap())).collect();
+                starts.into_iter().map(|start| start.join().unwrap()).collect()
+            });
+            assert!(keys.windows(2).all(|pair| pair[0] == pair[1]), "one key for all");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(left, ["lastgood.key"], "no temporary file is left behind");
+        }
     }
 
     #[test]
