@@ -17,6 +17,13 @@
 //! [`DeliveryError::unreachable`], so the outbox spares the practice's other documents
 //! that round; a refusal of one document (another 4xx) is that document's alone.
 //!
+//! A delivery is **audited**: once the practice has confirmed receipt, an entry
+//! `writeback.deliver` goes into the gateway's hash chain, on behalf of the clinician who
+//! sent it, naming the patient and the practice (so the practice's audit report shows
+//! what reached it, beside the `writeback.submit` entry of the sending). If that entry
+//! cannot be written the attempt counts as failed and is retried; the practice answers
+//! the redelivery `200` and keeps one copy, so the entry is never missing.
+//!
 //! The error texts name the practice and what failed, never the patient or the content.
 
 use std::collections::HashMap;
@@ -25,15 +32,16 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
+use openmig_audit::{AuditEvent, AuditLog, Outcome};
 use openmig_auth::claims::{DIRECT_CARE, Requester};
-use openmig_domain::OdsCode;
+use openmig_domain::{Dataset, OdsCode};
 use openmig_inbox::{Delivery, DeliveryError, Inbox, InboxItem};
 use openmig_store::Store;
 use openmig_tls::HttpsClient;
 use serde_json::Value;
 
-use crate::Clock;
 use crate::federation::{header_map, practice_call_headers, spine_code, unsigned_jwt};
+use crate::{Clock, Gateway};
 
 /// How long one delivery attempt may take, connect to answer.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,26 +58,64 @@ pub struct PracticeDelivery {
     endpoints: HashMap<OdsCode, String>,
     store: Arc<dyn Store>,
     inbox: Arc<Inbox>,
+    audit: Arc<AuditLog>,
     asid: String,
     clock: Clock,
     runtime: tokio::runtime::Handle,
 }
 
 impl PracticeDelivery {
-    /// Delivery through `client` to `endpoints` (ODS code → `https://host:port`, the same
-    /// map federation uses), reading documents from `inbox` and practices' ASIDs from
-    /// `store`, sending `asid` as `Ssp-From`. `runtime` runs the HTTP calls: the outbox
-    /// calls [`Delivery::deliver`] on a blocking thread.
+    /// Delivery on behalf of `gateway` (its store for practices' ASIDs, its inbox for the
+    /// documents, its audit log and clock) through `client` to `endpoints` (ODS code →
+    /// `https://host:port`, the same map federation uses), sending `asid` as `Ssp-From`.
+    /// `runtime` runs the HTTP calls: the outbox calls [`Delivery::deliver`] on a blocking
+    /// thread.
     pub fn new(
+        gateway: &Gateway,
         client: HttpsClient,
         endpoints: HashMap<OdsCode, String>,
-        store: Arc<dyn Store>,
-        inbox: Arc<Inbox>,
         asid: String,
-        clock: Clock,
         runtime: tokio::runtime::Handle,
     ) -> PracticeDelivery {
-        PracticeDelivery { client, endpoints, store, inbox, asid, clock, runtime }
+        PracticeDelivery {
+            client,
+            endpoints,
+            store: Arc::clone(&gateway.store),
+            inbox: Arc::clone(&gateway.inbox),
+            audit: Arc::clone(&gateway.audit),
+            asid,
+            clock: Arc::clone(&gateway.clock),
+            runtime,
+        }
+    }
+
+    /// The `writeback.deliver` entry for `item`, on behalf of its sender.
+    fn audit_delivered(&self, item: &InboxItem, trace_id: String) -> Result<(), DeliveryError> {
+        let event = AuditEvent {
+            time: (self.clock)(),
+            interaction: "writeback.deliver".into(),
+            user_id: item.sender.user_id.clone(),
+            user_name: item.sender.user_name.clone(),
+            role: None,
+            organisation: item.sender.organisation.to_string(),
+            device: DEVICE.into(),
+            patient: Some(item.document.nhs_number),
+            practice: Some(item.practice.clone()),
+            purpose: DIRECT_CARE.into(),
+            consent: None,
+            override_reason: None,
+            datasets: vec![Dataset::Clinical],
+            items_returned: 1,
+            outcome: Outcome::Permitted,
+            error_code: None,
+            trace_id,
+        };
+        self.audit.append(event).map(|_| ()).map_err(|_| {
+            DeliveryError::new(format!(
+                "delivered to practice {}, but the audit entry could not be written",
+                item.practice
+            ))
+        })
     }
 
     async fn send(&self, item: &InboxItem) -> Result<(), DeliveryError> {
@@ -87,11 +133,12 @@ impl PracticeDelivery {
             self.inbox.resource(ods, item.id).map_err(|_| DeliveryError::new("the document could not be read"))?;
         let root = format!("{}{}", base.trim_end_matches('/'), openmig_provider::inbox::inbox_base_path(ods));
         let url = format!("{root}/{}", item.document.kind.resource_type());
-        let headers = self.headers(item, root.trim_end_matches("/fhir"), &practice.practice.asid)?;
+        let trace_id = crate::access::random_uuid();
+        let headers = self.headers(item, root.trim_end_matches("/fhir"), &practice.practice.asid, &trace_id)?;
         let answer = self.client.post_json(&url, headers, Bytes::from(resource), DELIVERY_TIMEOUT).await;
         let system = &practice.practice.clinical_system;
         match answer {
-            Ok((status, _, _)) if (200..300).contains(&status) => Ok(()),
+            Ok((status, _, _)) if (200..300).contains(&status) => self.audit_delivered(item, trace_id),
             // Overloaded, timed out or failing: the practice, not this document.
             Ok((status, _, _)) if status >= 500 || status == 408 || status == 429 => {
                 Err(DeliveryError::unreachable(format!("practice {ods} ({system}) is failing: {status}")))
@@ -107,7 +154,13 @@ impl PracticeDelivery {
     }
 
     /// The Spine headers and the JWT naming the original sender.
-    fn headers(&self, item: &InboxItem, audience: &str, practice_asid: &str) -> Result<HeaderMap, DeliveryError> {
+    fn headers(
+        &self,
+        item: &InboxItem,
+        audience: &str,
+        practice_asid: &str,
+        trace_id: &str,
+    ) -> Result<HeaderMap, DeliveryError> {
         let now = (self.clock)();
         let issued_at = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let sender = Requester {
@@ -126,7 +179,7 @@ impl PracticeDelivery {
         );
         let jwt = unsigned_jwt(&Value::Object(claims));
         let pairs = practice_call_headers(
-            crate::access::random_uuid(),
+            trace_id.to_string(),
             &self.asid,
             practice_asid,
             openmig_provider::headers::DELIVER_DOCUMENT_INTERACTION,

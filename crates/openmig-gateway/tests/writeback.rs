@@ -384,15 +384,13 @@ impl PracticeSystem {
             .unwrap();
     }
 
-    /// The gateway's delivery to this practice, reading documents from `inbox`.
-    fn delivery(&self, gateway: &TestGateway, inbox: &Arc<Inbox>) -> PracticeDelivery {
+    /// The gateway's delivery to this practice.
+    fn delivery(&self, gateway: &TestGateway) -> PracticeDelivery {
         PracticeDelivery::new(
+            &gateway.gateway,
             openmig_tls::https_client(openmig_tls::client_config(&self.pki)),
             HashMap::from([(OdsCode::parse(ODS).unwrap(), self.endpoint.clone())]),
-            Arc::clone(&gateway.gateway.store),
-            Arc::clone(inbox),
             "200000000999".into(),
-            Arc::new(now),
             tokio::runtime::Handle::current(),
         )
     }
@@ -432,7 +430,7 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     let inbox = Arc::clone(&gateway.gateway.inbox);
     let outbox = spawn_outbox(
         Arc::clone(&inbox),
-        Arc::new(practice.delivery(&gateway, &inbox)),
+        Arc::new(practice.delivery(&gateway)),
         racing_clock(),
         Duration::from_millis(5),
         Arc::clone(&gateway.gateway.metrics),
@@ -472,7 +470,7 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     let metrics = Arc::new(openmig_gateway::metrics::Metrics::new());
     let outbox = spawn_outbox(
         Arc::clone(&reopened),
-        Arc::new(practice.delivery(&gateway, &reopened)),
+        Arc::new(practice.delivery(&gateway)),
         racing_clock(),
         Duration::from_millis(5),
         Arc::clone(&metrics),
@@ -501,16 +499,29 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     // The practice staff see it delivered through the gateway's API.
     let list = get(&gateway, &format!("/practices/{ODS}/inbox"), Some(&staff_token)).await;
     assert_eq!(list.body["items"][0]["delivery"]["state"], "delivered", "{}", list.text);
+    // The delivery is in the audit chain, on behalf of the sender, about the patient.
+    let delivered = |gateway: &TestGateway| -> Vec<openmig_audit::AuditEntry> {
+        gateway.audit_entries().into_iter().filter(|e| e.event.interaction == "writeback.deliver").collect()
+    };
+    let entries = delivered(&gateway);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let event = &entries[0].event;
+    assert_eq!((event.user_name.as_str(), event.organisation.as_str()), ("Dr Sam Jones", ED));
+    assert_eq!(event.patient.map(|nhs| nhs.to_string()).as_deref(), Some(EXAMPLE_NHS));
+    assert_eq!(event.practice.as_ref().map(OdsCode::as_str), Some(ODS));
+    assert_eq!(event.outcome, openmig_audit::Outcome::Permitted);
 
     // Sent again by the consumer: one copy at the gateway, nothing more to deliver.
     let again = send_document(&gateway, &gateway.doctor(), &bundle(EXAMPLE_NHS, "ed-1")).await;
     assert_eq!(again.status, 200, "{}", again.text);
     assert!(reopened.pending().unwrap().is_empty());
     // Delivered again (an answer lost after the practice kept it): still one copy there.
-    let delivery = practice.delivery(&gateway, &reopened);
+    let delivery = practice.delivery(&gateway);
     let redelivered = tokio::task::spawn_blocking(move || delivery.deliver(&item)).await.unwrap();
     assert_eq!(redelivered, Ok(()));
     assert_eq!(practice.received().await.len(), 1, "the practice keeps one copy");
+    assert_eq!(delivered(&gateway).len(), 2, "the second sending is audited too");
+    assert!(gateway.audit_count() > 0, "the chain verifies");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -523,7 +534,7 @@ async fn a_practice_that_fails_is_called_once_per_round_not_once_per_waiting_doc
         assert_eq!(sent.status, 201, "{}", sent.text);
     }
     let inbox = Arc::clone(&gateway.gateway.inbox);
-    let delivery = practice.delivery(&gateway, &inbox);
+    let delivery = practice.delivery(&gateway);
     let metrics = Arc::new(openmig_gateway::metrics::Metrics::new());
     let round_metrics = Arc::clone(&metrics);
     let round = tokio::task::spawn_blocking(move || {

@@ -143,18 +143,9 @@ pub fn serve(
             ..openmig_tls::ClientOptions::default()
         };
         let client = openmig_tls::https_client_with(openmig_tls::client_config(&pki), client_options);
-        let delivery = PracticeDelivery::new(
+        let federation = Federation::new(
             client.clone(),
             endpoints.clone().into_iter().collect(),
-            Arc::clone(&prepared.store),
-            Arc::clone(&inbox),
-            GATEWAY_ASID.to_string(),
-            Arc::clone(&clock),
-            tokio::runtime::Handle::current(),
-        );
-        let federation = Federation::new(
-            client,
-            endpoints.into_iter().collect(),
             settings.options(),
             Some(Arc::new(cache)),
             GATEWAY_ASID.to_string(),
@@ -175,6 +166,13 @@ pub fn serve(
             federation: Some(Arc::new(federation)),
             metrics: Arc::clone(&metrics),
         };
+        let delivery = PracticeDelivery::new(
+            &gateway,
+            client,
+            endpoints.into_iter().collect(),
+            GATEWAY_ASID.to_string(),
+            tokio::runtime::Handle::current(),
+        );
         openmig_gateway::routes::spawn_outbox(
             inbox,
             Arc::new(delivery),
