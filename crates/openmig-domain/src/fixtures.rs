@@ -602,18 +602,7 @@ mod tests {
 
     /// Every entry id in the record, in entry-kind order (issues carry no id).
     fn entry_ids(record: &GpRecord) -> Vec<EntryId> {
-        let mut out: Vec<EntryId> = Vec::new();
-        out.extend(record.medications.iter().map(|e| e.meta.id));
-        out.extend(record.allergies.iter().map(|e| e.meta.id));
-        out.extend(record.no_known_allergies.iter().map(|e| e.meta.id));
-        out.extend(record.problems.iter().map(|e| e.meta.id));
-        out.extend(record.encounters.iter().map(|e| e.meta.id));
-        out.extend(record.observations.iter().map(|e| e.meta.id));
-        out.extend(record.immunisations.iter().map(|e| e.meta.id));
-        out.extend(record.referrals.iter().map(|e| e.meta.id));
-        out.extend(record.alerts.iter().map(|e| e.meta.id));
-        out.extend(record.sharing_preferences.iter().map(|e| e.meta.id));
-        out
+        record.entry_ids().collect()
     }
 
     /// Every SNOMED code anywhere in the record, including the ones `coded_entries` does

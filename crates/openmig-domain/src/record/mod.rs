@@ -160,6 +160,23 @@ impl GpRecord {
             + self.sharing_preferences.len()
     }
 
+    /// The id of every entry the record holds, kind by kind (issues carry no id): what a
+    /// problem's related items and a consultation's linked items may point at.
+    pub fn entry_ids(&self) -> impl Iterator<Item = EntryId> + '_ {
+        let metas = self.medications.iter().map(|e| &e.meta);
+        metas
+            .chain(self.allergies.iter().map(|e| &e.meta))
+            .chain(self.no_known_allergies.iter().map(|e| &e.meta))
+            .chain(self.problems.iter().map(|e| &e.meta))
+            .chain(self.encounters.iter().map(|e| &e.meta))
+            .chain(self.observations.iter().map(|e| &e.meta))
+            .chain(self.immunisations.iter().map(|e| &e.meta))
+            .chain(self.referrals.iter().map(|e| &e.meta))
+            .chain(self.alerts.iter().map(|e| &e.meta))
+            .chain(self.sharing_preferences.iter().map(|e| &e.meta))
+            .map(|meta| meta.id)
+    }
+
     /// The allergy position a clinician must see first.
     pub fn allergy_summary(&self) -> AllergySummary {
         let active = self.allergies.iter().filter(|a| a.is_active()).count();

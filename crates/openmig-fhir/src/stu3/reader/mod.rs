@@ -318,15 +318,7 @@ fn invalid(kind: &str, why: &str) -> ReadError {
 /// Drops links (problem related items, consultation items) to ids the record does not
 /// hold as entries: resources skipped as entered in error, or never entries at all.
 fn drop_dangling_links(record: &mut GpRecord) {
-    let mut ids: HashSet<EntryId> = HashSet::new();
-    ids.extend(record.medications.iter().map(|e| e.meta.id));
-    ids.extend(record.allergies.iter().map(|e| e.meta.id));
-    ids.extend(record.no_known_allergies.iter().map(|e| e.meta.id));
-    ids.extend(record.problems.iter().map(|e| e.meta.id));
-    ids.extend(record.encounters.iter().map(|e| e.meta.id));
-    ids.extend(record.observations.iter().map(|e| e.meta.id));
-    ids.extend(record.immunisations.iter().map(|e| e.meta.id));
-    ids.extend(record.referrals.iter().map(|e| e.meta.id));
+    let ids: HashSet<EntryId> = record.entry_ids().collect();
     for problem in &mut record.problems {
         problem.related.retain(|id| ids.contains(id));
     }
