@@ -4,54 +4,14 @@
 //! summary written back while it is down reaches its own system once it is back;
 //! Ctrl-C stops it and leaves an audit log that verifies.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
+use common::{http_get, http_post, start};
 use tempfile::TempDir;
-
-/// Kills the server if a test fails half-way.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 GET over a plain socket: status and body.
-fn http_get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
-
-/// A minimal HTTP/1.1 POST of FHIR JSON over a plain socket: status and body.
-fn http_post_fhir(address: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/fhir+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
 
 /// The gateway inbox of `ods` as `openmig inbox list --all --format json` shows it.
 fn gateway_inbox(db: &std::path::Path, ods: &str) -> serde_json::Value {
@@ -69,18 +29,7 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("demo.db");
     let keys = dir.path().join("keys");
-    let child = Command::new(cargo_bin("openmig"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--database"])
-        .arg(&db)
-        .arg("--keys")
-        .arg(&keys)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let stdout = server.0.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    let (mut server, mut lines) = start("demo", &db, &keys);
     let (mut address, mut token, mut medicines_path, mut refused_path) = (None, None, None, None);
     let (mut fault_url, mut writeback) = (None, None);
     for line in lines.by_ref() {
@@ -152,7 +101,7 @@ fn demo_serves_the_gateway_with_a_working_token_and_stops_cleanly() {
     let ods = faults_url.split('/').nth(3).unwrap().to_string();
     let (file, path) = writeback.expect("the demo prints a write-back example");
     let document = std::fs::read_to_string(&file).unwrap();
-    let (status, body) = http_post_fhir(&address, &path, &token, &document);
+    let (status, _, body) = http_post(&address, &path, &token, &document);
     assert_eq!(status, 201, "{body}");
     let held = gateway_inbox(&db, &ods);
     assert_eq!(held["items"][0]["delivery"]["state"], "pending", "{held}");

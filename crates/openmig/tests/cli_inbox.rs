@@ -3,16 +3,16 @@
 //! `openmig serve`: a document sent over HTTP is delivered to the practice's inbox by the
 //! server's outbox and listed by the CLI.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
 use chrono::{TimeZone, Utc};
+use common::{http_post, start};
 use openmig_domain::OdsCode;
 use openmig_inbox::{DeliveryError, DocumentKind, Inbox, InboxDocument, Sender};
 use openmig_store::Store;
@@ -204,53 +204,14 @@ fn ack_never_creates_a_database_and_flags_are_checked() {
     openmig().args(["inbox", "list", "--help"]).assert().success().stdout(predicate::str::contains("--all"));
 }
 
-/// Kills the server if a test fails half-way.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 POST over a plain socket: status, headers and body.
-fn http_post(address: &str, path: &str, token: &str, body: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/fhir+json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let (head, body) = response.split_once("\r\n\r\n").map(|(h, b)| (h.to_string(), b.to_string())).unwrap_or_default();
-    (status, head, body)
-}
-
 #[test]
 fn a_document_sent_to_openmig_serve_reaches_the_practice_inbox_and_is_delivered() {
     let dir = TempDir::new().unwrap();
     let db = region(dir.path());
     let keys = dir.path().join("keys");
     let nhs = shareable_patient(&db);
-    let child = Process::new(cargo_bin("openmig"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-        .arg(&db)
-        .arg("--keys")
-        .arg(&keys)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let stdout = server.0.stdout.take().unwrap();
-    let address = BufReader::new(stdout)
-        .lines()
+    let (mut server, lines) = start("serve", &db, &keys);
+    let address = lines
         .map(Result::unwrap)
         .find_map(|line| {
             line.strip_prefix("gateway: http://").and_then(|rest| rest.split('/').next()).map(str::to_string)
