@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use openmig_sqlite_file::{AUDIT_APPLICATION_ID, FileError, STORE_APPLICATION_ID, Tables};
+use openmig_sqlite_file::{AUDIT_APPLICATION_ID, DIRECTORY_APPLICATION_ID, FileError, STORE_APPLICATION_ID, Tables};
 use rusqlite::Connection;
 
 use crate::error::AuditError;
@@ -71,7 +71,7 @@ BEGIN SELECT RAISE(ABORT, 'audit metadata cannot be deleted'); END;
 const TABLES: Tables = Tables {
     name: "audit",
     application_id: AUDIT_APPLICATION_ID,
-    accepted: &[STORE_APPLICATION_ID, AUDIT_APPLICATION_ID],
+    accepted: &[STORE_APPLICATION_ID, AUDIT_APPLICATION_ID, DIRECTORY_APPLICATION_ID],
     meta_table: "audit_meta",
     main_table: "audit_entry",
     schema: SCHEMA,

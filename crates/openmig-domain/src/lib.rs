@@ -20,6 +20,7 @@ pub mod medicines;
 pub mod patient;
 pub mod practice;
 pub mod record;
+pub mod region;
 pub mod traits;
 pub mod uk_time;
 

@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
-use openmig_sqlite_file::{AUDIT_APPLICATION_ID, FileError, INBOX_APPLICATION_ID, STORE_APPLICATION_ID, Tables};
+use openmig_sqlite_file::{
+    AUDIT_APPLICATION_ID, DIRECTORY_APPLICATION_ID, FileError, INBOX_APPLICATION_ID, STORE_APPLICATION_ID, Tables,
+};
 use rusqlite::Connection;
 
 use crate::error::InboxError;
@@ -78,7 +80,7 @@ BEGIN SELECT RAISE(ABORT, 'inbox metadata cannot be changed'); END;
 const TABLES: Tables = Tables {
     name: "inbox",
     application_id: INBOX_APPLICATION_ID,
-    accepted: &[STORE_APPLICATION_ID, AUDIT_APPLICATION_ID, INBOX_APPLICATION_ID],
+    accepted: &[STORE_APPLICATION_ID, AUDIT_APPLICATION_ID, INBOX_APPLICATION_ID, DIRECTORY_APPLICATION_ID],
     meta_table: "inbox_meta",
     main_table: "inbox_document",
     schema: SCHEMA,

@@ -3,8 +3,9 @@
 //! A user can point openmig at any file, and several parts of openmig keep their tables in
 //! the same file (the record store's, beside it the audit log and the practice inbox), or
 //! in a file of their own. Each kind of file is marked by its SQLite `application_id`:
-//! [`STORE_APPLICATION_ID`] ("OMIG"), [`AUDIT_APPLICATION_ID`] ("OMAU") and
-//! [`INBOX_APPLICATION_ID`] ("OMIB").
+//! [`STORE_APPLICATION_ID`] ("OMIG", a practice's clinical store),
+//! [`DIRECTORY_APPLICATION_ID`] ("OMDR", the directory the gateway reads),
+//! [`AUDIT_APPLICATION_ID`] ("OMAU") and [`INBOX_APPLICATION_ID`] ("OMIB").
 //!
 //! This crate owns:
 //!
@@ -35,6 +36,10 @@ pub const STORE_APPLICATION_ID: i32 = 0x4F4D_4947;
 pub const AUDIT_APPLICATION_ID: i32 = 0x4F4D_4155;
 /// `application_id` of a file holding only a practice inbox: "OMIB".
 pub const INBOX_APPLICATION_ID: i32 = 0x4F4D_4942;
+/// `application_id` of a directory file (patients' demographics and registration, the
+/// practices and their endpoints; nothing clinical), where the gateway also keeps its
+/// own state: "OMDR".
+pub const DIRECTORY_APPLICATION_ID: i32 = 0x4F4D_4452;
 
 /// Every SQLite 3 database file starts with these 16 bytes.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -271,10 +276,11 @@ mod tests {
     };
 
     #[test]
-    fn the_application_ids_spell_omig_omau_and_omib() {
+    fn the_application_ids_spell_omig_omau_omib_and_omdr() {
         assert_eq!(&STORE_APPLICATION_ID.to_be_bytes(), b"OMIG");
         assert_eq!(&AUDIT_APPLICATION_ID.to_be_bytes(), b"OMAU");
         assert_eq!(&INBOX_APPLICATION_ID.to_be_bytes(), b"OMIB");
+        assert_eq!(&DIRECTORY_APPLICATION_ID.to_be_bytes(), b"OMDR");
     }
 
     #[test]

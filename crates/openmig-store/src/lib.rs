@@ -15,27 +15,14 @@ pub mod conformance;
 mod hash;
 mod prepared;
 
-use chrono::NaiveDate;
 use openmig_domain::traits::PatientTrait;
 use openmig_domain::{Clinician, GpRecord, NhsNumber, OdsCode, Practice};
 
+/// The region facts, shared with the directory (`openmig_domain::region`).
+pub use openmig_domain::region::RegionInfo;
+
 pub use hash::ContentHasher;
 pub use prepared::PreparedRecord;
-
-/// Facts about the region a store holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegionInfo {
-    /// Human name, e.g. "North East (synthetic)".
-    pub name: String,
-    /// The generator seed, when the region was generated.
-    pub seed: Option<u64>,
-    /// The day the synthetic records were generated "as of": the records' present.
-    pub as_of: NaiveDate,
-    /// The generator's content hash (SHA-256 hex) over everything it produced.
-    pub content_hash: Option<String>,
-    /// Which openmig version wrote it.
-    pub written_by: String,
-}
 
 /// A practice with the clinicians who record there.
 #[derive(Debug, Clone, PartialEq)]
