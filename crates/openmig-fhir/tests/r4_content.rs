@@ -373,7 +373,7 @@ fn encounters_carry_their_kind_time_and_clinician() {
 fn everything_is_the_patient_then_the_practice_and_clinicians_then_each_type_in_order() {
     let record = example_record();
     let everything = fixture_everything(&record);
-    let mut expected = vec![r4::patient(&record, &example_practice())];
+    let mut expected = vec![r4::patient(&record.patient, &example_practice())];
     expected.push(everything[1].clone());
     expected.extend(of_type(&everything, "Practitioner").into_iter().cloned());
     for kind in ResourceType::SEARCHABLE {

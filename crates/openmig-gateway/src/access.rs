@@ -11,12 +11,12 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 use openmig_audit::{AuditEvent, Outcome};
 use openmig_auth::Identity;
-use openmig_domain::{Dataset, GpRecord, NhsNumber, OdsCode};
-use openmig_store::PracticeEntry;
+use openmig_directory::DirectoryPractice;
+use openmig_domain::{Dataset, NhsNumber, OdsCode, Patient};
 
 use crate::Gateway;
 use crate::error::GatewayError;
-use crate::federation::{FetchFailure, Freshness};
+use crate::federation::{FetchFailure, Fetched, Freshness};
 use crate::policy::{self, PatientStatus, Permit, Refusal, Requester};
 
 /// A request the gateway is handling: who, what for, with which trace id.
@@ -28,16 +28,15 @@ pub struct Access {
     identity: Option<Identity>,
 }
 
-/// A permitted patient request: the record and what the policy allowed.
+/// A permitted patient request: who the patient is (the directory's entry), their
+/// practice, and what the policy allowed.
 pub struct Granted {
-    /// The patient's record.
-    pub record: GpRecord,
-    /// Their practice and its clinicians.
-    pub practice: PracticeEntry,
+    /// The patient's demographics and registration, from the directory.
+    pub patient: Patient,
+    /// Their practice as the directory lists it (with its endpoints).
+    pub practice: DirectoryPractice,
     /// What was permitted, on which basis.
     pub permit: Permit,
-    /// Live from the practice, or the dated last-good copy.
-    pub freshness: Freshness,
 }
 
 impl Access {
@@ -60,34 +59,42 @@ impl Access {
         }
     }
 
-    /// Locates the patient and decides whether `dataset` of their record may be seen.
-    /// Refusals are audited before they are returned.
+    /// Locates the patient in the directory and decides whether `dataset` of their
+    /// record may be seen. Nothing is fetched: demographics are the directory's, and a
+    /// write-back needs only the decision. Refusals are audited before they are returned.
     pub async fn patient(
         &self,
         gateway: &Gateway,
         nhs_number: NhsNumber,
         dataset: Dataset,
     ) -> Result<Granted, GatewayError> {
-        let located = locate(gateway, nhs_number).await;
-        let (record, practice) = match located {
+        let (patient, practice) = match locate(gateway, nhs_number).await {
             Ok(found) => found,
             Err(error) => return Err(self.refuse(gateway, Some(nhs_number), None, dataset, error).await),
         };
-        let ods = practice.practice.ods_code.clone();
-        let status = patient_status(&record, &practice);
-        let permit = match policy::decide(&gateway.config, &self.requester(), &practice.practice, Some(status), dataset)
-        {
-            Ok(permit) => permit,
+        let status = patient_status(&patient, &practice);
+        match policy::decide(&gateway.config, &self.requester(), &practice.practice, Some(status), dataset) {
+            Ok(permit) => Ok(Granted { patient, practice, permit }),
             Err(refusal) => {
-                return Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, refusal.into()).await);
+                let ods = practice.practice.ods_code.clone();
+                Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, refusal.into()).await)
             }
-        };
-        // Demographics come from the directory; the clinical record from the practice.
-        let Some(federation) = gateway.federation.as_ref().filter(|_| dataset == Dataset::Clinical) else {
-            return Ok(Granted { record, practice, permit, freshness: Freshness::Live });
-        };
+        }
+    }
+
+    /// [`Access::patient`] for the clinical record, then the record itself, fetched from
+    /// the practice's system at the endpoint the directory names (or its dated last-good
+    /// copy). The record carries the directory's demographics: registration details and
+    /// the restricted flag are the directory's to say (the PDS role).
+    ///
+    /// Dissent is the practice's to tell: its system refuses with `NO_PATIENT_CONSENT`.
+    /// A last-good copy (or a system that does not refuse) whose record shows dissent is
+    /// refused here all the same.
+    pub async fn record(&self, gateway: &Gateway, nhs_number: NhsNumber) -> Result<(Granted, Fetched), GatewayError> {
+        let granted = self.patient(gateway, nhs_number, Dataset::Clinical).await?;
+        let ods = granted.practice.practice.ods_code.clone();
         let started = std::time::Instant::now();
-        let fetched = federation.fetch(&practice, nhs_number, self.identity(), &self.trace_id).await;
+        let fetched = gateway.federation.fetch(&granted.practice, nhs_number, self.identity(), &self.trace_id).await;
         let outcome = match &fetched {
             Ok(fetched) if fetched.freshness == Freshness::Live => "live",
             Ok(_) => "last_good",
@@ -95,30 +102,26 @@ impl Access {
             Err(_) => "refused",
         };
         gateway.metrics.fetched(ods.as_str(), outcome, started.elapsed());
-        match fetched {
-            Ok(fetched) => {
-                // Demographics are the directory's (the PDS role): GP Connect does not
-                // carry registration details, and restricted-record flags must survive.
-                let mut clinical = fetched.record;
-                clinical.patient = record.patient;
-                Ok(Granted { record: clinical, practice, permit, freshness: fetched.freshness })
+        let error = match fetched {
+            Ok(fetched) if fetched.record.has_dissented() => Refusal::PatientDissented.into(),
+            Ok(mut fetched) => {
+                fetched.record.patient = granted.patient.clone();
+                return Ok((granted, fetched));
             }
-            Err(failure) => {
-                let error = fetch_failure(failure, &practice);
-                Err(self.refuse(gateway, Some(nhs_number), Some(ods), dataset, error).await)
-            }
-        }
+            Err(failure) => fetch_failure(failure, &granted.practice),
+        };
+        Err(self.refuse(gateway, Some(nhs_number), Some(ods), Dataset::Clinical, error).await)
     }
 
     /// Locates the patient for a directory trace ([`policy::decide_trace`]).
     pub async fn trace(&self, gateway: &Gateway, nhs_number: NhsNumber) -> Result<Granted, GatewayError> {
-        let (record, practice) = match locate(gateway, nhs_number).await {
+        let (patient, practice) = match locate(gateway, nhs_number).await {
             Ok(found) => found,
             Err(error) => return Err(self.refuse(gateway, Some(nhs_number), None, Dataset::Demographics, error).await),
         };
-        let status = patient_status(&record, &practice);
+        let status = patient_status(&patient, &practice);
         match policy::decide_trace(&gateway.config, &self.requester(), status) {
-            Ok(permit) => Ok(Granted { record, practice, permit, freshness: Freshness::Live }),
+            Ok(permit) => Ok(Granted { patient, practice, permit }),
             Err(refusal) => {
                 Err(self.refuse(gateway, Some(nhs_number), None, Dataset::Demographics, refusal.into()).await)
             }
@@ -148,7 +151,7 @@ impl Access {
     /// Records a permitted view of `items` items. Call it after the answer is built
     /// and before it is sent; on failure send the error instead.
     pub async fn release(&self, gateway: &Gateway, granted: &Granted, items: usize) -> Result<(), GatewayError> {
-        let patient = Some(granted.record.patient.nhs_number);
+        let patient = Some(granted.patient.nhs_number);
         let practice = granted.practice.practice.ods_code.clone();
         self.record_permitted(gateway, patient, practice, &granted.permit, items).await
     }
@@ -216,7 +219,7 @@ impl Access {
 }
 
 /// What to tell the clinician when the practice could not give the record.
-fn fetch_failure(failure: FetchFailure, practice: &PracticeEntry) -> GatewayError {
+fn fetch_failure(failure: FetchFailure, practice: &DirectoryPractice) -> GatewayError {
     match failure {
         FetchFailure::PatientNotFound => Refusal::PatientNotFound.into(),
         FetchFailure::Dissented => Refusal::PatientDissented.into(),
@@ -235,14 +238,12 @@ fn fetch_failure(failure: FetchFailure, practice: &PracticeEntry) -> GatewayErro
     }
 }
 
-/// What the policy needs to know about the patient.
-fn patient_status(record: &GpRecord, practice: &PracticeEntry) -> PatientStatus {
-    let patient = &record.patient;
+/// What the policy needs to know about the patient: the directory's facts.
+fn patient_status(patient: &Patient, practice: &DirectoryPractice) -> PatientStatus {
     PatientStatus {
         restricted: patient.restricted,
         deceased: patient.deceased.is_some(),
         registered: patient.is_active() && patient.registration.practice == practice.practice.ods_code,
-        dissented: record.has_dissented(),
     }
 }
 
@@ -260,22 +261,20 @@ async fn append(gateway: &Gateway, event: AuditEvent) -> Result<u64, GatewayErro
     }
 }
 
-/// NHS number → the record and the practice it is registered at.
-///
-/// Today the gateway reads the record from the region store in-process; federation
-/// over HTTP to each practice's provider replaces this (issue 6).
-async fn locate(gateway: &Gateway, nhs_number: NhsNumber) -> Result<(GpRecord, PracticeEntry), GatewayError> {
-    let store = Arc::clone(&gateway.store);
+/// NHS number → the patient's directory entry and the practice they are registered at.
+/// The directory is all the gateway can read here: it holds no clinical store.
+async fn locate(gateway: &Gateway, nhs_number: NhsNumber) -> Result<(Patient, DirectoryPractice), GatewayError> {
+    let directory = Arc::clone(&gateway.directory);
     let found = tokio::task::spawn_blocking(move || {
-        let Some(record) = store.record(nhs_number)? else { return Ok(None) };
-        let practice = store.practice(&record.patient.registration.practice)?;
-        Ok::<_, openmig_store::StoreError>(practice.map(|practice| (record, practice)))
+        let Some(patient) = directory.patient(nhs_number)? else { return Ok(None) };
+        let practice = directory.practice(&patient.registration.practice)?;
+        Ok::<_, openmig_directory::DirectoryError>(practice.map(|practice| (patient, practice)))
     })
     .await;
     match found {
         Ok(Ok(Some(found))) => Ok(found),
         Ok(Ok(None)) => Err(Refusal::PatientNotFound.into()),
-        _ => Err(GatewayError::store_unavailable()),
+        _ => Err(GatewayError::directory_unavailable()),
     }
 }
 

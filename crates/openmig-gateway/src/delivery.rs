@@ -5,8 +5,9 @@
 //! The outbox (`openmig_inbox`) owns *when*: a document accepted at the gateway is
 //! pending until a delivery succeeds, retried with capped, jittered backoff, and kept
 //! in the file across restarts. [`PracticeDelivery`] owns *how*: one `POST` of the
-//! document as received to the practice's inbox endpoint
-//! (`openmig_provider::inbox`), with the Spine headers and an unsigned GP Connect JWT
+//! document as received to the document endpoint the directory names for the practice
+//! (`{documents}/Bundle` or `{documents}/DocumentReference`; openmig's own practices
+//! serve it in `openmig_provider::inbox`), with the Spine headers and an unsigned GP Connect JWT
 //! naming the clinician who sent it (scope `patient/*.write`). Only a `2xx` counts as
 //! delivered: `201` (kept) or `200` (already held: an earlier attempt got there but its
 //! answer was lost, so delivery is at least once and the practice makes it one copy).
@@ -26,7 +27,6 @@
 //!
 //! The error texts name the practice and what failed, never the patient or the content.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,9 +34,9 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use openmig_audit::{AuditEvent, AuditLog, Outcome};
 use openmig_auth::claims::{DIRECT_CARE, Requester};
-use openmig_domain::{Dataset, OdsCode};
+use openmig_directory::Directory;
+use openmig_domain::Dataset;
 use openmig_inbox::{Delivery, DeliveryError, Inbox, InboxItem};
-use openmig_store::Store;
 use openmig_tls::HttpsClient;
 use serde_json::Value;
 
@@ -55,8 +55,7 @@ const DEVICE: &str = "openmig-gateway-outbox";
 /// Delivers to each practice's own system over HTTPS (see the module docs).
 pub struct PracticeDelivery {
     client: HttpsClient,
-    endpoints: HashMap<OdsCode, String>,
-    store: Arc<dyn Store>,
+    directory: Arc<dyn Directory>,
     inbox: Arc<Inbox>,
     audit: Arc<AuditLog>,
     asid: String,
@@ -65,22 +64,20 @@ pub struct PracticeDelivery {
 }
 
 impl PracticeDelivery {
-    /// Delivery on behalf of `gateway` (its store for practices' ASIDs, its inbox for the
-    /// documents, its audit log and clock) through `client` to `endpoints` (ODS code →
-    /// `https://host:port`, the same map federation uses), sending `asid` as `Ssp-From`.
-    /// `runtime` runs the HTTP calls: the outbox calls [`Delivery::deliver`] on a blocking
-    /// thread.
+    /// Delivery on behalf of `gateway` (its directory for each practice's document
+    /// endpoint and ASID, read at each attempt so a changed entry takes effect; its inbox
+    /// for the documents; its audit log and clock) through `client`, sending `asid` as
+    /// `Ssp-From`. `runtime` runs the HTTP calls: the outbox calls [`Delivery::deliver`]
+    /// on a blocking thread.
     pub fn new(
         gateway: &Gateway,
         client: HttpsClient,
-        endpoints: HashMap<OdsCode, String>,
         asid: String,
         runtime: tokio::runtime::Handle,
     ) -> PracticeDelivery {
         PracticeDelivery {
             client,
-            endpoints,
-            store: Arc::clone(&gateway.store),
+            directory: Arc::clone(&gateway.directory),
             inbox: Arc::clone(&gateway.inbox),
             audit: Arc::clone(&gateway.audit),
             asid,
@@ -120,21 +117,23 @@ impl PracticeDelivery {
 
     async fn send(&self, item: &InboxItem) -> Result<(), DeliveryError> {
         let ods = &item.practice;
-        let base = self
-            .endpoints
-            .get(ods)
-            .ok_or_else(|| DeliveryError::new(format!("no endpoint is registered for practice {ods}")))?;
         let practice = self
-            .store
+            .directory
             .practice(ods)
             .map_err(|_| DeliveryError::new("the directory could not be read"))?
             .ok_or_else(|| DeliveryError::new(format!("practice {ods} is not in the directory")))?;
+        let documents = practice.documents.as_ref().ok_or_else(|| {
+            DeliveryError::new(format!(
+                "the directory names no document endpoint for practice {ods} ({}); it cannot receive documents yet",
+                practice.practice.clinical_system
+            ))
+        })?;
         let resource =
             self.inbox.resource(ods, item.id).map_err(|_| DeliveryError::new("the document could not be read"))?;
-        let root = format!("{}{}", base.trim_end_matches('/'), openmig_provider::inbox::inbox_base_path(ods));
-        let url = format!("{root}/{}", item.document.kind.resource_type());
+        let url = documents.join(item.document.kind.resource_type());
         let trace_id = crate::access::random_uuid();
-        let headers = self.headers(item, root.trim_end_matches("/fhir"), &practice.practice.asid, &trace_id)?;
+        let audience = documents.as_str().trim_end_matches("/fhir");
+        let headers = self.headers(item, audience, &practice.practice.asid, &trace_id)?;
         let answer = self.client.post_json(&url, headers, Bytes::from(resource), DELIVERY_TIMEOUT).await;
         let system = &practice.practice.clinical_system;
         match answer {
@@ -182,7 +181,7 @@ impl PracticeDelivery {
             trace_id.to_string(),
             &self.asid,
             practice_asid,
-            openmig_provider::headers::DELIVER_DOCUMENT_INTERACTION,
+            openmig_gpconnect::headers::DELIVER_DOCUMENT_INTERACTION,
             &jwt,
         );
         header_map(&pairs).ok_or_else(|| DeliveryError::new("the sender's details cannot be sent in a header"))

@@ -9,7 +9,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use openmig_auth::AuthError;
-use openmig_provider::error::{ProviderError, SPINE_ERROR_SYSTEM, SpineCode};
+use openmig_gpconnect::error::{ProviderError, SPINE_ERROR_SYSTEM, SpineCode};
 use serde_json::{Value, json};
 
 use crate::policy::Refusal;
@@ -65,13 +65,23 @@ impl GatewayError {
         Refusal::PatientNotFound.into()
     }
 
-    /// 500: the record store failed.
-    pub fn store_unavailable() -> Self {
+    /// 500: the directory (who is registered where) could not be read.
+    pub fn directory_unavailable() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "exception",
             "INTERNAL_SERVER_ERROR",
-            "The GP record could not be read; try again shortly.",
+            "The patient directory could not be read; try again shortly.",
+        )
+    }
+
+    /// 500: the answer could not be prepared (a fault of the gateway's own).
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "exception",
+            "INTERNAL_SERVER_ERROR",
+            "The gateway could not prepare the answer; try again shortly.",
         )
     }
 

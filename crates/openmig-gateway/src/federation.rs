@@ -25,8 +25,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use chrono::{DateTime, Utc};
 use openmig_auth::Identity;
-use openmig_domain::{GpRecord, NhsNumber, OdsCode};
-use openmig_store::PracticeEntry;
+use openmig_directory::DirectoryPractice;
+use openmig_domain::{Clinician, GpRecord, NhsNumber, OdsCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use tower_resilience_circuitbreaker::{CircuitBreaker, CircuitBreakerError, CircuitBreakerLayer, CircuitState};
@@ -134,6 +134,9 @@ impl Freshness {
 pub struct Fetched {
     /// The record (as the practice shares it: withheld items are not in it).
     pub record: GpRecord,
+    /// The clinicians the practice's answer named (its Practitioners), who recorded
+    /// and prescribed what the record holds.
+    pub clinicians: Vec<Clinician>,
     /// Where it came from.
     pub freshness: Freshness,
 }
@@ -192,8 +195,6 @@ type Breaker = CircuitBreaker<
 /// The gateway's client side of federation.
 pub struct Federation {
     client: openmig_tls::HttpsClient,
-    /// Each practice's provider base URL, e.g. `https://127.0.0.1:9001`.
-    endpoints: HashMap<OdsCode, String>,
     /// Per-practice breaker and bulkhead, made on first use.
     channels: Mutex<HashMap<OdsCode, Channel>>,
     options: FederationOptions,
@@ -212,11 +213,11 @@ struct Channel {
 }
 
 impl Federation {
-    /// A federation over `client`, reaching each practice at its endpoint. Fails when
-    /// the breaker options are out of range (e.g. zero failures).
+    /// A federation over `client`, reaching each practice at the GP Connect endpoint the
+    /// directory names for it. Fails when the breaker options are out of range (e.g.
+    /// zero failures).
     pub fn new(
         client: openmig_tls::HttpsClient,
-        endpoints: HashMap<OdsCode, String>,
         options: FederationOptions,
         cache: Option<Arc<LastGoodCache>>,
         asid: String,
@@ -228,7 +229,7 @@ impl Federation {
             .permitted_calls_in_half_open(1)
             .build()
             .map_err(|error| format!("invalid circuit breaker options: {error}"))?;
-        Ok(Federation { client, endpoints, channels: Mutex::new(HashMap::new()), options, breaker, cache, asid, clock })
+        Ok(Federation { client, channels: Mutex::new(HashMap::new()), options, breaker, cache, asid, clock })
     }
 
     /// The breaker state of each practice contacted so far, for `/metrics`.
@@ -249,10 +250,11 @@ impl Federation {
         states
     }
 
-    /// Fetches `nhs_number`'s record from `practice`, on behalf of `identity`.
+    /// Fetches `nhs_number`'s record from `practice`, at the endpoint the directory
+    /// names, on behalf of `identity`.
     pub async fn fetch(
         &self,
-        practice: &PracticeEntry,
+        practice: &DirectoryPractice,
         nhs_number: NhsNumber,
         identity: &Identity,
         trace_id: &str,
@@ -268,13 +270,13 @@ impl Federation {
             Err(_) => Err(Failure::Unreachable("the practice system did not answer within the deadline".into())),
         };
         let reason = match live {
-            Ok(record) => {
+            Ok((record, clinicians)) => {
                 if let Some(cache) = &self.cache {
-                    let (cache, record, practice) = (Arc::clone(cache), record.clone(), practice.clone());
+                    let (cache, record, clinicians) = (Arc::clone(cache), record.clone(), clinicians.clone());
                     // A failed cache write never fails the request: the record is live.
-                    let _ = tokio::task::spawn_blocking(move || cache.put(&record, &practice, attempted_at)).await;
+                    let _ = tokio::task::spawn_blocking(move || cache.put(&record, &clinicians, attempted_at)).await;
                 }
-                return Ok(Fetched { record, freshness: Freshness::Live });
+                return Ok(Fetched { record, clinicians, freshness: Freshness::Live });
             }
             Err(Failure::Refused(failure)) => return Err(failure),
             Err(Failure::Unreachable(reason)) => reason,
@@ -286,6 +288,7 @@ impl Federation {
             if let Ok(Ok(Some(copy))) = tokio::task::spawn_blocking(move || cache.get(nhs_number, attempted_at)).await {
                 return Ok(Fetched {
                     record: copy.record,
+                    clinicians: copy.clinicians,
                     freshness: Freshness::LastGood { fetched_at: copy.fetched_at, reason },
                 });
             }
@@ -295,23 +298,19 @@ impl Federation {
 
     async fn live(
         &self,
-        practice: &PracticeEntry,
+        practice: &DirectoryPractice,
         nhs_number: NhsNumber,
         identity: &Identity,
         trace_id: &str,
-    ) -> Result<GpRecord, Failure> {
+    ) -> Result<(GpRecord, Vec<Clinician>), Failure> {
         let ods = &practice.practice.ods_code;
-        let base = self
-            .endpoints
-            .get(ods)
-            .ok_or_else(|| Failure::Unreachable("the gateway has no endpoint for this practice".into()))?;
         let channel = self.channel(ods);
         let _permit = channel
             .bulkhead
             .acquire()
             .await
             .map_err(|_| Failure::Unreachable("the practice's connection pool is closed".into()))?;
-        let call = self.call(base, practice, nhs_number, identity, trace_id);
+        let call = self.call(practice, nhs_number, identity, trace_id);
         let mut attempt = 0;
         let answer = loop {
             let result = channel.breaker.clone().oneshot(call.clone()).await;
@@ -377,19 +376,19 @@ impl Federation {
             .clone()
     }
 
-    fn call(&self, base: &str, practice: &PracticeEntry, nhs: NhsNumber, identity: &Identity, trace_id: &str) -> Call {
-        let ods = &practice.practice.ods_code;
-        let root = format!("{}{}", base.trim_end_matches('/'), openmig_provider::base_path(ods));
-        let audience = root.trim_end_matches("/fhir").to_string();
+    fn call(&self, practice: &DirectoryPractice, nhs: NhsNumber, identity: &Identity, trace_id: &str) -> Call {
+        // gpconnect.md §2: `aud` is the provider's service root, the FHIR base without
+        // its `/fhir` (a base without one is its own root).
+        let audience = practice.gp_connect.as_str().trim_end_matches("/fhir").to_string();
         let claims = identity.gp_connect_claims("openmig-gateway", &audience, (self.clock)());
         let jwt = unsigned_jwt(&Value::Object(claims));
         Call {
-            url: format!("{root}/Patient/$gpc.getstructuredrecord"),
+            url: practice.gp_connect.join("Patient/$gpc.getstructuredrecord"),
             headers: practice_call_headers(
                 as_uuid(trace_id),
                 &self.asid,
                 &practice.practice.asid,
-                openmig_provider::headers::GET_STRUCTURED_RECORD_INTERACTION,
+                openmig_gpconnect::headers::GET_STRUCTURED_RECORD_INTERACTION,
                 &jwt,
             ),
             body: Bytes::from(everything(nhs).to_string()),
@@ -404,11 +403,11 @@ enum Failure {
 }
 
 /// Reads and checks a provider's Bundle: it must be about `nhs_number`.
-fn read(body: &[u8], nhs_number: NhsNumber) -> Result<GpRecord, Failure> {
+fn read(body: &[u8], nhs_number: NhsNumber) -> Result<(GpRecord, Vec<Clinician>), Failure> {
     let bundle: Value = serde_json::from_slice(body)
         .map_err(|_| Failure::Unreachable("the practice system sent an unreadable answer".into()))?;
     match openmig_fhir::stu3::reader::read_structured_bundle(&bundle, nhs_number) {
-        Ok(read) => Ok(read.record),
+        Ok(read) => Ok((read.record, read.clinicians)),
         Err(openmig_fhir::stu3::reader::ReadError::WrongPatient) => {
             Err(Failure::Unreachable("the practice system sent another patient's record; it was rejected".into()))
         }
@@ -480,7 +479,7 @@ pub fn unsigned_jwt(claims: &Value) -> String {
 
 /// `Ssp-TraceID` must be a UUID: the gateway's trace id when it is one, else a fresh one.
 fn as_uuid(trace_id: &str) -> String {
-    if openmig_provider::headers::is_uuid(trace_id) { trace_id.to_string() } else { crate::access::random_uuid() }
+    if openmig_gpconnect::headers::is_uuid(trace_id) { trace_id.to_string() } else { crate::access::random_uuid() }
 }
 
 /// `base` plus up to 100% random jitter, so retries from many requests spread out.

@@ -15,9 +15,8 @@ use std::sync::Mutex;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use chrono::{DateTime, Duration, Utc};
-use openmig_domain::{GpRecord, NhsNumber};
-use openmig_store::PracticeEntry;
-use openmig_store::codec;
+use openmig_codec as codec;
+use openmig_domain::{Clinician, GpRecord, NhsNumber};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +28,8 @@ pub const KEY_LEN: usize = 32;
 pub struct LastGood {
     /// The record as last fetched.
     pub record: GpRecord,
-    /// The practice it came from.
-    pub practice: PracticeEntry,
+    /// The clinicians the practice's answer named (its Practitioners).
+    pub clinicians: Vec<Clinician>,
     /// When it was fetched.
     pub fetched_at: DateTime<Utc>,
 }
@@ -51,11 +50,12 @@ fn sql(error: rusqlite::Error) -> CacheError {
     CacheError::Database(error.to_string())
 }
 
-/// The stored document: record and practice, encoded with the store's codec.
+/// The stored document: the record and the clinicians its Bundle named, each in the
+/// `openmig-codec` layout. (The practice itself is the directory's, read afresh.)
 #[derive(Serialize, Deserialize)]
 struct Document {
     record: Vec<u8>,
-    practice: Vec<u8>,
+    clinicians: Vec<u8>,
 }
 
 /// The cache.
@@ -97,11 +97,11 @@ impl LastGoodCache {
     pub fn put(
         &self,
         record: &GpRecord,
-        practice: &PracticeEntry,
+        clinicians: &[Clinician],
         fetched_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         let nhs = record.patient.nhs_number.to_string();
-        let copy = Document { record: codec::encode(record), practice: codec::encode_practice(practice) };
+        let copy = Document { record: codec::encode(record), clinicians: codec::encode_value(&clinicians) };
         let mut sealed = codec::encode_value(&copy);
         let mut nonce = [0u8; NONCE_LEN];
         aws_lc_rs::rand::fill(&mut nonce).map_err(|_| CacheError::Key("no secure random source".into()))?;
@@ -150,14 +150,16 @@ impl LastGoodCache {
             return Ok(None);
         };
         let Ok(copy) = codec::decode_value::<Document>(plain) else { return Ok(None) };
-        let (Ok(record), Ok(practice)) = (codec::decode(&copy.record), codec::decode_practice(&copy.practice)) else {
+        let (Ok(record), Ok(clinicians)) =
+            (codec::decode(&copy.record), codec::decode_value::<Vec<Clinician>>(&copy.clinicians))
+        else {
             return Ok(None);
         };
         // Belt and braces: the document itself must be this patient's.
         if record.patient.nhs_number != nhs_number {
             return Ok(None);
         }
-        Ok(Some(LastGood { record, practice, fetched_at }))
+        Ok(Some(LastGood { record, clinicians, fetched_at }))
     }
 
     /// How many copies are kept.
@@ -256,8 +258,8 @@ mod tests {
 
     use super::*;
 
-    fn entry() -> PracticeEntry {
-        PracticeEntry { practice: fixtures::example_practice(), clinicians: fixtures::example_clinicians() }
+    fn clinicians() -> Vec<Clinician> {
+        fixtures::example_clinicians()
     }
 
     fn at(hours: i64) -> DateTime<Utc> {
@@ -273,7 +275,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
-        cache.put(&record, &entry(), at(0)).unwrap();
+        cache.put(&record, &clinicians(), at(0)).unwrap();
         let copy = cache.get(record.patient.nhs_number, at(3)).unwrap().unwrap();
         assert_eq!(copy.record, record);
         assert_eq!(copy.fetched_at, at(0));
@@ -286,8 +288,8 @@ mod tests {
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
         let other = fixtures::example_record_with_no_known_allergies();
-        cache.put(&record, &entry(), at(0)).unwrap();
-        cache.put(&other, &entry(), at(0)).unwrap();
+        cache.put(&record, &clinicians(), at(0)).unwrap();
+        cache.put(&other, &clinicians(), at(0)).unwrap();
         let raw = std::fs::read(dir.path().join("gateway.db")).unwrap();
         let wal = std::fs::read(dir.path().join("gateway.db-wal")).unwrap_or_default();
         for bytes in [&raw, &wal] {
@@ -319,13 +321,13 @@ mod tests {
             fixtures::dissenting_record(),
         ];
         for (hour, record) in records.iter().enumerate() {
-            cache.put(record, &entry(), at(hour as i64)).unwrap();
+            cache.put(record, &clinicians(), at(hour as i64)).unwrap();
         }
         assert_eq!(cache.len().unwrap(), 2);
         assert!(cache.get(records[0].patient.nhs_number, at(3)).unwrap().is_none(), "the oldest went first");
         let mut older = records[2].clone();
         older.medications.clear();
-        cache.put(&older, &entry(), at(0)).unwrap();
+        cache.put(&older, &clinicians(), at(0)).unwrap();
         assert_eq!(cache.get(records[2].patient.nhs_number, at(3)).unwrap().unwrap().record, records[2]);
     }
 

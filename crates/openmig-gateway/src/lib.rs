@@ -2,7 +2,7 @@
 //! (and the viewer) call to see a patient's GP record.
 //!
 //! A consumer names the patient by NHS number; the gateway finds where the patient is
-//! registered ([`access`]), decides whether this person may see what ([`policy`],
+//! registered in the directory (`openmig-directory`, [`access`]), decides whether this person may see what ([`policy`],
 //! configured by [`config`]), fetches the record from the practice ([`federation`], with
 //! the [`lastgood`] copy when the practice is down), audits the access (`openmig-audit`,
 //! before any data leaves) and answers in the format asked for ([`routes`]):
@@ -19,7 +19,12 @@
 //! | `GET /healthz` · `GET /readyz` | operations |
 //!
 //! Every patient route requires a signed bearer token (`openmig-auth`): the gateway is
-//! the security boundary. Architecture invariant: no handler returns patient data
+//! the security boundary.
+//!
+//! Architecture invariant: the gateway holds no clinical record. It depends on no store
+//! crate (`openmig-store` or a backend) and on no provider: a record reaches it only as a
+//! GP Connect Bundle fetched from the endpoint the directory names ([`federation`]), and
+//! leaves a copy only in the encrypted, bounded last-good cache. Architecture invariant: no handler returns patient data
 //! without [`access::Access::release`] having written the audit entry first.
 
 pub mod access;
@@ -40,7 +45,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use openmig_audit::AuditLog;
 use openmig_auth::TrustedIssuers;
-use openmig_store::Store;
+use openmig_directory::Directory;
 use serde_json::Value;
 
 pub use config::GatewayConfig;
@@ -52,8 +57,11 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct Gateway {
     /// Consumers, agreements, role matrix, consent model.
     pub config: GatewayConfig,
-    /// Where records are read from (the region store, in-process for now).
-    pub store: Arc<dyn Store>,
+    /// Who is registered where and where each practice's system answers (PDS and SDS).
+    /// With the audit log, the last-good cache and the outbox, the only data the gateway
+    /// reads: it has no clinical store to read (ARCHITECTURE.md, "The gateway holds no
+    /// record").
+    pub directory: Arc<dyn Directory>,
     /// The issuers whose signed tokens are accepted.
     pub issuers: TrustedIssuers,
     /// The `aud` claim tokens must carry.
@@ -69,9 +77,9 @@ pub struct Gateway {
     pub clock: Clock,
     /// The practice inboxes that write-back documents are stored in (routes/inbox.rs).
     pub inbox: Arc<openmig_inbox::Inbox>,
-    /// Live fetching from each practice's provider over mutual TLS, with resilience and
-    /// the last-good copy; `None` reads records from `store` in-process.
-    pub federation: Option<Arc<federation::Federation>>,
+    /// Live fetching from each practice's system over mutual TLS, with resilience and
+    /// the last-good copy: the only way a clinical record reaches the gateway.
+    pub federation: Arc<federation::Federation>,
     /// `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
 }

@@ -199,13 +199,8 @@ pub async fn track(State(gateway): State<Arc<Gateway>>, request: Request, next: 
 
 /// `GET /metrics`.
 pub async fn exposition(State(gateway): State<Arc<Gateway>>) -> Response {
-    let breakers: Vec<(String, &'static str)> = gateway
-        .federation
-        .as_ref()
-        .map(|federation| {
-            federation.breaker_states().into_iter().map(|(ods, state)| (ods.to_string(), state)).collect()
-        })
-        .unwrap_or_default();
+    let breakers: Vec<(String, &'static str)> =
+        gateway.federation.breaker_states().into_iter().map(|(ods, state)| (ods.to_string(), state)).collect();
     let mut response = (StatusCode::OK, gateway.metrics.render(&breakers)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

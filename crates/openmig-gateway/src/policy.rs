@@ -26,7 +26,11 @@ pub struct Requester {
     pub override_reason: Option<String>,
 }
 
-/// What the directory and the record say about the patient.
+/// What the directory says about the patient.
+///
+/// Dissent is not here: it is recorded in the practice's own system, not the directory,
+/// and the practice refuses the record itself (`NO_PATIENT_CONSENT`), which the gateway
+/// passes on as [`Refusal::PatientDissented`] (`access.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatientStatus {
     /// Restricted (S-flag) demographics: never disclosed, not even that they exist.
@@ -35,8 +39,6 @@ pub struct PatientStatus {
     pub deceased: bool,
     /// Currently registered at the practice.
     pub registered: bool,
-    /// Dissented from record sharing (the consent/dissent codes in codes.md).
-    pub dissented: bool,
 }
 
 /// Permission to see `dataset`, with the basis to record in the audit.
@@ -68,7 +70,8 @@ pub enum Refusal {
     PatientDeceased,
     /// The patient is no longer registered with a practice.
     PatientNotRegistered,
-    /// The patient dissented from sharing their record.
+    /// The patient dissented from sharing their record (the practice's answer, or the
+    /// dissent codes in a last-good copy).
     PatientDissented,
     /// MIG model: no consent for this episode and no emergency override.
     ConsentRequired,
@@ -162,9 +165,6 @@ pub fn decide(
         if !patient.registered {
             return Err(Refusal::PatientNotRegistered);
         }
-        if dataset == Dataset::Clinical && patient.dissented {
-            return Err(Refusal::PatientDissented);
-        }
     }
     if dataset != Dataset::Clinical {
         return Ok(Permit { dataset, consent: None, flagged_for_review: false });
@@ -221,7 +221,7 @@ mod tests {
     }
 
     const WELL: PatientStatus =
-        PatientStatus { restricted: false, deceased: false, registered: true, dissented: false };
+        PatientStatus { restricted: false, deceased: false, registered: true };
 
     #[test]
     fn a_doctor_with_consent_sees_the_clinical_record() {
@@ -286,21 +286,16 @@ mod tests {
             check(&given, &practice(true), PatientStatus { registered: false, ..WELL }),
             Err(Refusal::PatientNotRegistered)
         );
-        assert_eq!(
-            check(&given, &practice(true), PatientStatus { dissented: true, ..WELL }),
-            Err(Refusal::PatientDissented)
-        );
         assert_eq!(check(&doctor(None), &practice(true), WELL), Err(Refusal::ConsentRequired));
         assert_eq!(check(&doctor(Some(ConsentBasis::Implied)), &practice(true), WELL), Err(Refusal::ConsentRequired));
     }
 
     #[test]
-    fn demographics_need_no_consent_and_dissent_does_not_hide_registration() {
+    fn demographics_need_no_consent() {
         let config = GatewayConfig::demo();
         let mut clerk = doctor(None);
         clerk.role = Role::Administrative;
-        let status = PatientStatus { dissented: true, ..WELL };
-        let permit = decide(&config, &clerk, &practice(true), Some(status), Dataset::Demographics).unwrap();
+        let permit = decide(&config, &clerk, &practice(true), Some(WELL), Dataset::Demographics).unwrap();
         assert_eq!(permit.consent, None);
     }
 
@@ -310,11 +305,6 @@ mod tests {
         config.consent_model = ConsentModel::Implied;
         let permit = decide(&config, &doctor(None), &practice(true), Some(WELL), Dataset::Clinical).unwrap();
         assert_eq!(permit.consent, Some(ConsentBasis::Implied));
-        let dissented = PatientStatus { dissented: true, ..WELL };
-        assert_eq!(
-            decide(&config, &doctor(None), &practice(true), Some(dissented), Dataset::Clinical),
-            Err(Refusal::PatientDissented)
-        );
     }
 
     fn any_role() -> impl Strategy<Value = Role> {
@@ -330,8 +320,7 @@ mod tests {
         let config = GatewayConfig::demo();
         let mut clerk = doctor(None);
         clerk.role = Role::Administrative;
-        let dissented = PatientStatus { dissented: true, ..WELL };
-        assert!(decide_trace(&config, &clerk, dissented).is_ok());
+        assert!(decide_trace(&config, &clerk, WELL).is_ok());
         let restricted = PatientStatus { restricted: true, ..WELL };
         assert_eq!(decide_trace(&config, &clerk, restricted), Err(Refusal::PatientNotFound));
         let mut auditor = clerk.clone();
@@ -342,14 +331,14 @@ mod tests {
     proptest! {
         /// Whatever the inputs, the clinical record is only ever released to a
         /// clinical role of a known organisation under an agreement, for a registered,
-        /// living, unrestricted, non-dissenting patient at a sharing practice, with a
+        /// living, unrestricted patient at a sharing practice, with a
         /// consent basis the model accepts.
         #[test]
         fn clinical_access_implies_every_condition(
             role in any_role(),
             consent in any_consent(),
             organisation in proptest::sample::select(vec!["ZC010", "ZC020", "ZC060", "ZZZ99"]),
-            sharing: bool, restricted: bool, deceased: bool, registered: bool, dissented: bool,
+            sharing: bool, restricted: bool, deceased: bool, registered: bool,
             implied_model: bool, reason: bool,
         ) {
             let mut config = GatewayConfig::demo();
@@ -360,11 +349,11 @@ mod tests {
                 consent,
                 override_reason: reason.then(|| "patient unconscious".to_string()),
             };
-            let status = PatientStatus { restricted, deceased, registered, dissented };
+            let status = PatientStatus { restricted, deceased, registered };
             if let Ok(permit) = decide(&config, &requester, &practice(sharing), Some(status), Dataset::Clinical) {
                 prop_assert!(config.consumer(&requester.organisation).is_some());
                 prop_assert!(config.role_may_see(role, Dataset::Clinical));
-                prop_assert!(sharing && !restricted && !deceased && registered && !dissented);
+                prop_assert!(sharing && !restricted && !deceased && registered);
                 prop_assert!(organisation != "ZC060");
                 match permit.consent {
                     Some(ConsentBasis::Emergency) => prop_assert!(reason && permit.flagged_for_review),

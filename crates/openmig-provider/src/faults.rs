@@ -249,7 +249,7 @@ pub(crate) async fn another_patients_record(
     const PAGES: usize = 5;
     let mut after = None;
     for _ in 0..PAGES {
-        let store = Arc::clone(&state.store);
+        let store = state.store_of(ods)?;
         let practice = ods.clone();
         let page = tokio::task::spawn_blocking(move || store.practice_patients(&practice, after, PAGE))
             .await

@@ -32,7 +32,6 @@
 //! (only holders of the demo CA's certificates reach it), and returns NHS numbers and
 //! document text. A real GP system shows this in its own workflow instead.
 
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -148,7 +147,7 @@ pub(crate) async fn list(State(state): State<AppState>, Path(ods): Path<String>)
 /// The patient must be registered at this practice (alive or deceased): a practice's
 /// system files documents for its own patients only.
 async fn registered_here(state: &AppState, nhs_number: NhsNumber, ods: &OdsCode) -> Result<(), ProviderError> {
-    let store = Arc::clone(&state.store);
+    let store = state.store_of(ods)?;
     let found = tokio::task::spawn_blocking(move || store.record(nhs_number)).await.map_err(|_| internal())?;
     let record = found.map_err(|_| internal())?;
     let registered = record.is_some_and(|record| {

@@ -1,5 +1,5 @@
 //! A practice's GP Connect provider endpoint: what a GP system serves for Access Record
-//! Structured (FHIR STU3), over an openmig [`Store`].
+//! Structured (FHIR STU3), over each practice's own openmig [`Store`] ([`PracticeStores`]).
 //!
 //! Routes (api.md, "Practice provider"), under `/{ODS}/STU3/1/gpconnect/structured/fhir`:
 //! `GET /metadata` (a CapabilityStatement) and `POST /Patient/$gpc.getstructuredrecord`.
@@ -18,13 +18,13 @@
 //! (that is `openmig-fhir`) and keeps no state besides the store and the fault switches.
 //! It must never log an NHS number or clinical content, and never panic on input.
 
-pub mod capability;
-pub mod error;
 pub mod faults;
-pub mod headers;
 pub mod inbox;
-pub mod jwt;
-pub mod parameters;
+mod stores;
+
+/// GP Connect's protocol (`openmig-gpconnect`), under the names this crate has always
+/// used for it.
+pub use openmig_gpconnect::{GET_STRUCTURED_RECORD, capability, error, headers, jwt, parameters};
 
 use std::sync::Arc;
 
@@ -43,10 +43,8 @@ use serde_json::Value;
 
 use crate::error::{FHIR_JSON, ProviderError, SpineCode};
 pub use crate::faults::{FaultSettings, Faults};
+pub use crate::stores::PracticeStores;
 use crate::parameters::StructuredRequest;
-
-/// The operation's name as it appears in the path.
-pub const GET_STRUCTURED_RECORD: &str = "$gpc.getstructuredrecord";
 
 /// The server clock, injected so token expiry and date checks are testable.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -58,39 +56,43 @@ pub fn base_path(ods: &OdsCode) -> String {
 
 #[derive(Clone)]
 struct AppState {
-    store: Arc<dyn Store>,
+    stores: PracticeStores,
     clock: Clock,
     faults: Option<Faults>,
     /// Where delivered documents are kept; `None`: no inbox routes.
     received: Option<Arc<Inbox>>,
 }
 
-/// The provider's routes over `store`, judging time by `clock`.
-pub fn router(store: Arc<dyn Store>, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Router {
-    build_router(AppState { store, clock: Arc::new(clock), faults: None, received: None })
+/// The provider's routes over each practice's store, judging time by `clock`.
+pub fn router(
+    stores: impl Into<PracticeStores>,
+    clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
+) -> Router {
+    build_router(AppState { stores: stores.into(), clock: Arc::new(clock), faults: None, received: None })
 }
 
 /// [`router`] with the faults in `faults` applied to every FHIR route, and the admin
 /// routes `GET`/`POST`/`DELETE /{ODS}/_admin/faults` (see [`faults`]). For demos and
 /// tests only.
 pub fn router_with_faults(
-    store: Arc<dyn Store>,
+    stores: impl Into<PracticeStores>,
     clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
     faults: Faults,
 ) -> Router {
-    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults), received: None })
+    build_router(AppState { stores: stores.into(), clock: Arc::new(clock), faults: Some(faults), received: None })
 }
 
 /// The practices' own systems as `openmig serve` runs them: [`router_with_faults`] plus
 /// each practice's inbox ([`inbox`]), kept in `received`. The faults apply to the inbox
 /// routes too, so a practice taken down refuses deliveries as it refuses reads.
 pub fn practice_systems(
-    store: Arc<dyn Store>,
+    stores: impl Into<PracticeStores>,
     clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
     faults: Faults,
     received: Arc<Inbox>,
 ) -> Router {
-    build_router(AppState { store, clock: Arc::new(clock), faults: Some(faults), received: Some(received) })
+    let stores = stores.into();
+    build_router(AppState { stores, clock: Arc::new(clock), faults: Some(faults), received: Some(received) })
 }
 
 fn build_router(state: AppState) -> Router {
@@ -190,7 +192,7 @@ async fn practice(state: &AppState, ods: &str) -> Result<PracticeEntry, Provider
     let missing =
         || ProviderError::new(SpineCode::OrganisationNotFound, "No practice with this ODS code is served here.");
     let ods = OdsCode::parse(ods).map_err(|_| missing())?;
-    let store = Arc::clone(&state.store);
+    let store = state.stores.store_of(&ods).ok_or_else(missing)?;
     let found = tokio::task::spawn_blocking(move || store.practice(&ods)).await.map_err(|_| internal())?;
     found.map_err(|_| internal())?.ok_or_else(missing)
 }
@@ -201,7 +203,7 @@ async fn practice(state: &AppState, ods: &str) -> Result<PracticeEntry, Provider
 /// and not registered here all give the same 404 `PATIENT_NOT_FOUND`, so the consumer
 /// cannot tell them apart; only then does dissent give 403 `NO_PATIENT_CONSENT`.
 async fn patient_record(state: &AppState, nhs_number: NhsNumber, ods: &OdsCode) -> Result<GpRecord, ProviderError> {
-    let store = Arc::clone(&state.store);
+    let store = state.store_of(ods)?;
     let found = tokio::task::spawn_blocking(move || store.record(nhs_number)).await.map_err(|_| internal())?;
     let not_found = || ProviderError::new(SpineCode::PatientNotFound, "No patient with this NHS number is available.");
     let record = found.map_err(|_| internal())?.ok_or_else(not_found)?;
@@ -214,6 +216,13 @@ async fn patient_record(state: &AppState, nhs_number: NhsNumber, ods: &OdsCode) 
         return Err(ProviderError::new(SpineCode::NoPatientConsent, "The patient has dissented from record sharing."));
     }
     Ok(record)
+}
+
+impl AppState {
+    /// The store of `ods`, a practice [`practice`] has already found served here.
+    fn store_of(&self, ods: &OdsCode) -> Result<Arc<dyn Store>, ProviderError> {
+        self.stores.store_of(ods).ok_or_else(internal)
+    }
 }
 
 fn internal() -> ProviderError {

@@ -2,7 +2,7 @@
 //! about, who holds it and who wrote in it.
 
 use openmig_domain::patient::Address;
-use openmig_domain::{Clinician, GpRecord, Practice, Sex};
+use openmig_domain::{Clinician, Patient, Practice, Sex};
 use serde_json::{Value, json};
 
 use super::{day, ids, meta, non_empty, urls};
@@ -15,8 +15,7 @@ use super::{day, ids, meta, non_empty, urls};
 /// "S" flag) never reaches the gateway's R4 API; should one, their address and
 /// telephone are still left out. The NHS number verification status extension is not
 /// sent: the record does not hold that status.
-pub(crate) fn patient(record: &GpRecord, practice: &Practice) -> Value {
-    let p = &record.patient;
+pub(crate) fn patient(p: &Patient, practice: &Practice) -> Value {
     let mut name = json!({ "use": "official" });
     if let Some(family) = non_empty(&p.name.family) {
         name["family"] = json!(family);

@@ -42,7 +42,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::NaiveDate;
-use openmig_domain::{Clinician, GpRecord, NhsNumber, PartialDate, Practice, SnomedCode};
+use openmig_domain::{Clinician, GpRecord, NhsNumber, PartialDate, Patient, Practice, SnomedCode};
 use serde_json::{Value, json};
 
 use context::Context;
@@ -125,8 +125,8 @@ pub fn patient_id(nhs: NhsNumber) -> String {
 }
 
 /// The `UKCore-Patient` of the record, registered at `practice`.
-pub fn patient(record: &GpRecord, practice: &Practice) -> Value {
-    demographics::patient(record, practice)
+pub fn patient(patient: &Patient, practice: &Practice) -> Value {
+    demographics::patient(patient, practice)
 }
 
 /// Every resource of type `kind` for the patient, withheld entries left out, in record
@@ -162,7 +162,7 @@ pub fn everything(record: &GpRecord, practice: &Practice, clinicians: &[Clinicia
         .into_iter()
         .flat_map(|kind| resources(record, practice, clinicians, kind, today))
         .collect();
-    let mut out = vec![patient(record, practice), demographics::organization(practice)];
+    let mut out = vec![patient(&record.patient, practice), demographics::organization(practice)];
     out.extend(referenced_practitioners(clinicians, &clinical));
     out.extend(clinical);
     out

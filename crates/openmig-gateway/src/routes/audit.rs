@@ -96,9 +96,9 @@ fn check_query(ods: &str, query: &ReportQuery) -> Result<(OdsCode, ReportFilter,
 impl Access {
     /// Decides whether the requester may read `ods`'s audit report.
     pub(crate) async fn practice_audit(&self, gateway: &Gateway, ods: &OdsCode) -> Result<Permit, GatewayError> {
-        let store = Arc::clone(&gateway.store);
+        let directory = Arc::clone(&gateway.directory);
         let wanted = ods.clone();
-        let practice = match tokio::task::spawn_blocking(move || store.practice(&wanted)).await {
+        let practice = match tokio::task::spawn_blocking(move || directory.practice(&wanted)).await {
             Ok(Ok(Some(practice))) => practice,
             Ok(Ok(None)) => {
                 let error = GatewayError::new(
@@ -109,7 +109,7 @@ impl Access {
                 );
                 return Err(self.refuse(gateway, None, None, Dataset::Audit, error).await);
             }
-            _ => return Err(self.refuse(gateway, None, None, Dataset::Audit, GatewayError::store_unavailable()).await),
+            _ => return Err(self.refuse(gateway, None, None, Dataset::Audit, GatewayError::directory_unavailable()).await),
         };
         match policy::decide(&gateway.config, &self.requester(), &practice.practice, None, Dataset::Audit) {
             Ok(permit) => Ok(permit),

@@ -1,6 +1,8 @@
 //! `GET /directory/patients/{nhs}`: where is this patient registered? A trace, as a PDS
 //! lookup returns the registered practice, so a consumer knows whose record it will see
-//! (and whether that practice shares) before asking for it.
+//! (and whether that practice shares) before asking for it. The answer is the directory
+//! entry as the gateway itself uses it: the GP Connect endpoint published is the one
+//! the gateway calls, with the practice's ASID and clinical system.
 
 use std::sync::Arc;
 
@@ -23,8 +25,9 @@ pub async fn trace(
     let access = Access::begin(&gateway, &headers, "directory.trace").await?;
     let nhs_number = parse_nhs(&access, &gateway, &nhs).await?;
     let found = access.trace(&gateway, nhs_number).await?;
-    let practice = &found.practice.practice;
-    let patient = &found.record.patient;
+    let entry = &found.practice;
+    let practice = &entry.practice;
+    let patient = &found.patient;
     let registration = if patient.deceased.is_some() {
         "deceased"
     } else if patient.is_active() {
@@ -32,6 +35,7 @@ pub async fn trace(
     } else {
         "not-registered"
     };
+    // The endpoints are the directory's own, exactly what federation and delivery call.
     let body = json!({
         "nhsNumber": nhs_number.to_string(),
         "registration": registration,
@@ -39,12 +43,10 @@ pub async fn trace(
             "odsCode": practice.ods_code.to_string(),
             "name": practice.name,
             "clinicalSystem": practice.clinical_system.label(),
+            "asid": practice.asid,
             "sharingEnabled": practice.sharing_enabled,
-            "gpConnectEndpoint": format!(
-                "{}{}",
-                gateway.public_url.trim_end_matches('/'),
-                openmig_provider::base_path(&practice.ods_code)
-            ),
+            "gpConnectEndpoint": entry.gp_connect.as_str(),
+            "documentEndpoint": entry.documents.as_ref().map(|endpoint| endpoint.as_str()),
         },
     });
     access.release(&gateway, &found, 1).await?;

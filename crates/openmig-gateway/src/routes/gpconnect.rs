@@ -15,10 +15,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use openmig_domain::Dataset;
-use openmig_provider::GET_STRUCTURED_RECORD;
-use openmig_provider::error::ProviderError;
-use openmig_provider::headers::{self, GET_STRUCTURED_RECORD_INTERACTION};
-use openmig_provider::parameters::StructuredRequest;
+use openmig_gpconnect::GET_STRUCTURED_RECORD;
+use openmig_gpconnect::error::ProviderError;
+use openmig_gpconnect::headers::{self, GET_STRUCTURED_RECORD_INTERACTION};
+use openmig_gpconnect::parameters::StructuredRequest;
 use serde_json::Value;
 
 use crate::access::Access;
@@ -28,7 +28,7 @@ use crate::{Gateway, fhir_json, with_source};
 
 /// `GET /gpconnect/fhir/metadata`.
 pub async fn metadata() -> Response {
-    fhir_json(StatusCode::OK, &openmig_provider::capability::capability_statement_published_by(GATEWAY_PUBLISHER))
+    fhir_json(StatusCode::OK, &openmig_gpconnect::capability::capability_statement_published_by(GATEWAY_PUBLISHER))
 }
 
 /// Who the gateway's CapabilityStatement names as publisher.
@@ -64,27 +64,23 @@ pub async fn structured_record(
             return Err(access.refuse(&gateway, Some(request.nhs_number), None, Dataset::Clinical, error.into()).await);
         }
     };
-    let granted = access.patient(&gateway, request.nhs_number, Dataset::Clinical).await?;
-    let mut bundle = openmig_fhir::structured_bundle(
-        &granted.record,
-        &granted.practice.practice,
-        &granted.practice.clinicians,
-        &options,
-    );
+    let (granted, fetched) = access.record(&gateway, request.nhs_number).await?;
+    let mut bundle =
+        openmig_fhir::structured_bundle(&fetched.record, &granted.practice.practice, &fetched.clinicians, &options);
     let entries = bundle.get_mut("entry").and_then(Value::as_array_mut);
     let items = entries.as_ref().map_or(0, |entries| entries.len());
     if let Some(entries) = entries {
         if !request.unrecognised.is_empty() {
             entries.push(serde_json::json!({
-                "resource": openmig_provider::error::unrecognised_parameters_outcome(&request.unrecognised)
+                "resource": openmig_gpconnect::error::unrecognised_parameters_outcome(&request.unrecognised)
             }));
         }
-        if let Some(outcome) = granted.freshness.outcome() {
+        if let Some(outcome) = fetched.freshness.outcome() {
             entries.push(serde_json::json!({ "resource": outcome }));
         }
     }
     access.release(&gateway, &granted, items).await?;
-    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &fetched.freshness))
 }
 
 /// The checks a provider makes before its policy, minus `Ssp-To`.

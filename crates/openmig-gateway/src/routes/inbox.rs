@@ -342,9 +342,9 @@ impl Access {
             Ok(permit) => permit,
             Err(error) => return Err(self.refuse(gateway, None, Some(ods.clone()), Dataset::Clinical, error).await),
         };
-        let store = Arc::clone(&gateway.store);
+        let directory = Arc::clone(&gateway.directory);
         let wanted = ods.clone();
-        match tokio::task::spawn_blocking(move || store.practice(&wanted)).await {
+        match tokio::task::spawn_blocking(move || directory.practice(&wanted)).await {
             Ok(Ok(Some(_))) => Ok(permit),
             Ok(Ok(None)) => {
                 let error = GatewayError::new(
@@ -355,7 +355,7 @@ impl Access {
                 );
                 Err(self.refuse(gateway, None, None, Dataset::Clinical, error).await)
             }
-            _ => Err(self.refuse(gateway, None, None, Dataset::Clinical, GatewayError::store_unavailable()).await),
+            _ => Err(self.refuse(gateway, None, None, Dataset::Clinical, GatewayError::directory_unavailable()).await),
         }
     }
 

@@ -45,13 +45,13 @@ pub async fn review(
         Ok(since) => since,
         Err(error) => return Err(access.refuse(&gateway, Some(nhs_number), None, Dataset::Clinical, error).await),
     };
-    let granted = access.patient(&gateway, nhs_number, Dataset::Clinical).await?;
+    let (granted, fetched) = access.record(&gateway, nhs_number).await?;
     let config = ReviewConfig { changes_since: since, ..ReviewConfig::default() };
-    let review = review_of(&granted.record, today, &config);
-    let mut body = serde_json::to_value(&review).map_err(|_| GatewayError::store_unavailable())?;
-    body["recordSource"] = granted.freshness.json();
+    let review = review_of(&fetched.record, today, &config);
+    let mut body = serde_json::to_value(&review).map_err(|_| GatewayError::internal())?;
+    body["recordSource"] = fetched.freshness.json();
     access.release(&gateway, &granted, review.current.len()).await?;
-    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &granted.freshness))
+    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &fetched.freshness))
 }
 
 /// The body of a "prescribed as asked?" check.
@@ -92,11 +92,11 @@ pub async fn requested_check(
         Ok(request) => request,
         Err(error) => return Err(access.refuse(&gateway, Some(nhs_number), None, Dataset::Clinical, error).await),
     };
-    let granted = access.patient(&gateway, nhs_number, Dataset::Clinical).await?;
-    let checks = check_request(&granted.record, &request, today);
-    let body = serde_json::to_value(&checks).map_err(|_| GatewayError::store_unavailable())?;
+    let (granted, fetched) = access.record(&gateway, nhs_number).await?;
+    let checks = check_request(&fetched.record, &request, today);
+    let body = serde_json::to_value(&checks).map_err(|_| GatewayError::internal())?;
     access.release(&gateway, &granted, checks.len()).await?;
-    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &granted.freshness))
+    Ok(with_source(json_response(StatusCode::OK, &body, JSON), &fetched.freshness))
 }
 
 /// Parses an NHS number from the path; a bad one is audited and refused.

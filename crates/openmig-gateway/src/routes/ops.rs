@@ -14,17 +14,18 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
-/// Ready: the store answers and the audit log is open for writing.
+/// Ready: the directory answers and the audit log is open for writing.
 pub async fn readyz(State(gateway): State<Arc<Gateway>>) -> Response {
-    let store = Arc::clone(&gateway.store);
+    let directory = Arc::clone(&gateway.directory);
     let audit = Arc::clone(&gateway.audit);
-    let checks = tokio::task::spawn_blocking(move || (store.counts().is_ok(), audit.is_writable())).await;
+    let checks = tokio::task::spawn_blocking(move || (directory.counts().is_ok(), audit.is_writable())).await;
     match checks {
         Ok((true, true)) => (StatusCode::OK, "ready\n").into_response(),
-        Ok((store_ok, audit_ok)) => {
-            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: store {}, audit {}\n", up(store_ok), up(audit_ok)))
-                .into_response()
-        }
+        Ok((directory_ok, audit_ok)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: directory {}, audit {}\n", up(directory_ok), up(audit_ok)),
+        )
+            .into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response(),
     }
 }

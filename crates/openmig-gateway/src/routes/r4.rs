@@ -21,6 +21,7 @@ use openmig_fhir::r4::{self, ResourceType};
 use serde_json::Value;
 
 use crate::access::{Access, Granted};
+use crate::federation::Fetched;
 use crate::error::GatewayError;
 use crate::routes::no_such_route;
 use crate::{Gateway, fhir_json, with_source};
@@ -57,7 +58,7 @@ pub async fn patient_search(
     let self_url = format!("{base}/Patient?identifier={NHS_NUMBER_SYSTEM}|{nhs_number}");
     match access.patient(&gateway, nhs_number, Dataset::Demographics).await {
         Ok(granted) => {
-            let patient = r4::patient(&granted.record, &granted.practice.practice);
+            let patient = r4::patient(&granted.patient, &granted.practice.practice);
             access.release(&gateway, &granted, 1).await?;
             Ok(fhir_json(StatusCode::OK, &r4::searchset(&self_url, &base, vec![patient], Vec::new())))
         }
@@ -80,7 +81,7 @@ pub async fn patient_read(
     check_format(&headers, &params)?;
     let access = Access::begin(&gateway, &headers, "fhir-r4.patient-read").await?;
     let granted = patient_by_id(&access, &gateway, &id, Dataset::Demographics).await?;
-    let patient = r4::patient(&granted.record, &granted.practice.practice);
+    let patient = r4::patient(&granted.patient, &granted.practice.practice);
     access.release(&gateway, &granted, 1).await?;
     Ok(fhir_json(StatusCode::OK, &patient))
 }
@@ -97,23 +98,22 @@ pub async fn everything(
     }
     check_format(&headers, &params)?;
     let access = Access::begin(&gateway, &headers, "fhir-r4.everything").await?;
-    let granted = patient_by_id(&access, &gateway, &id, Dataset::Clinical).await?;
+    let (granted, fetched) = record_by_id(&access, &gateway, &id).await?;
     let today = gateway.today();
-    let practice = &granted.practice;
-    let resources = r4::everything(&granted.record, &practice.practice, &practice.clinicians, today);
+    let resources = r4::everything(&fetched.record, &granted.practice.practice, &fetched.clinicians, today);
     let base = gateway.r4_base();
-    let self_url = format!("{base}/Patient/{}/$everything", r4::patient_id(granted.record.patient.nhs_number));
+    let self_url = format!("{base}/Patient/{}/$everything", r4::patient_id(granted.patient.nhs_number));
     let count = resources.len();
-    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &granted);
+    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &fetched);
     access.release(&gateway, &granted, count).await?;
-    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &fetched.freshness))
 }
 
 /// A searchset with the last-good warning as an `outcome` entry (FHIR R4 search
 /// semantics for information about the search), when the record is not live.
-fn labelled(mut bundle: Value, granted: &Granted) -> Value {
+fn labelled(mut bundle: Value, fetched: &Fetched) -> Value {
     if let (Some(outcome), Some(entries)) =
-        (granted.freshness.outcome(), bundle.get_mut("entry").and_then(Value::as_array_mut))
+        (fetched.freshness.outcome(), bundle.get_mut("entry").and_then(Value::as_array_mut))
     {
         entries.push(serde_json::json!({ "resource": outcome, "search": { "mode": "outcome" } }));
     }
@@ -152,15 +152,15 @@ pub async fn type_search(
         }
         Err(error) => return Err(access.refuse(&gateway, None, None, Dataset::Clinical, error).await),
     };
-    let granted = patient_by_id(&access, &gateway, &id, Dataset::Clinical).await?;
-    let practice = &granted.practice;
-    let resources = r4::resources(&granted.record, &practice.practice, &practice.clinicians, kind, gateway.today());
+    let (granted, fetched) = record_by_id(&access, &gateway, &id).await?;
+    let practice = &granted.practice.practice;
+    let resources = r4::resources(&fetched.record, practice, &fetched.clinicians, kind, gateway.today());
     let base = gateway.r4_base();
-    let self_url = format!("{base}/{}?patient={}", kind.name(), r4::patient_id(granted.record.patient.nhs_number));
+    let self_url = format!("{base}/{}?patient={}", kind.name(), r4::patient_id(granted.patient.nhs_number));
     let count = resources.len();
-    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &granted);
+    let bundle = labelled(r4::searchset(&self_url, &base, resources, Vec::new()), &fetched);
     access.release(&gateway, &granted, count).await?;
-    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &granted.freshness))
+    Ok(with_source(fhir_json(StatusCode::OK, &bundle), &fetched.freshness))
 }
 
 /// The patient named by a logical id; an id that is not an NHS number names nobody.
@@ -173,6 +173,14 @@ async fn patient_by_id(
     match NhsNumber::parse(id) {
         Ok(nhs_number) => access.patient(gateway, nhs_number, dataset).await,
         Err(_) => Err(access.refuse(gateway, None, None, dataset, GatewayError::patient_not_found()).await),
+    }
+}
+
+/// The record of the patient named by a logical id, fetched from their practice.
+async fn record_by_id(access: &Access, gateway: &Gateway, id: &str) -> Result<(Granted, Fetched), GatewayError> {
+    match NhsNumber::parse(id) {
+        Ok(nhs_number) => access.record(gateway, nhs_number).await,
+        Err(_) => Err(access.refuse(gateway, None, None, Dataset::Clinical, GatewayError::patient_not_found()).await),
     }
 }
 
