@@ -12,8 +12,8 @@
 //! depending on `openmig-store`.
 
 use openmig_domain::GpRecord;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// The current document format.
 pub const FORMAT_VERSION: u8 = 1;

@@ -98,7 +98,10 @@ mod tests {
     fn an_https_base_is_kept_without_its_trailing_slash() {
         let endpoint = Endpoint::parse("https://gp.example:9443/A81001/STU3/1/gpconnect/structured/fhir/").unwrap();
         assert_eq!(endpoint.as_str(), "https://gp.example:9443/A81001/STU3/1/gpconnect/structured/fhir");
-        assert_eq!(endpoint.join("/metadata"), "https://gp.example:9443/A81001/STU3/1/gpconnect/structured/fhir/metadata");
+        assert_eq!(
+            endpoint.join("/metadata"),
+            "https://gp.example:9443/A81001/STU3/1/gpconnect/structured/fhir/metadata"
+        );
         assert_eq!(endpoint.origin(), "https://gp.example:9443");
         assert_eq!(endpoint.path(), "/A81001/STU3/1/gpconnect/structured/fhir");
         let moved = endpoint.at_origin("https://127.0.0.1:40001").unwrap();

@@ -247,7 +247,8 @@ impl Directory for SqliteDirectory {
     fn counts(&self) -> Result<DirectoryCounts, DirectoryError> {
         let connection = self.connection()?;
         let count = |table: &str| -> Result<u64, DirectoryError> {
-            let n: i64 = connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(sql)?;
+            let n: i64 =
+                connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(sql)?;
             Ok(n as u64)
         };
         Ok(DirectoryCounts { practices: count("directory_practice")?, patients: count("directory_patient")? })
@@ -268,8 +269,9 @@ impl Directory for SqliteDirectory {
             let (ods, document): (String, Vec<u8>) = (row.get(0).map_err(sql)?, row.get(1).map_err(sql)?);
             frame(ods.as_bytes(), &document);
         }
-        let mut patients =
-            connection.prepare("SELECT nhs_number, document FROM directory_patient ORDER BY nhs_number").map_err(sql)?;
+        let mut patients = connection
+            .prepare("SELECT nhs_number, document FROM directory_patient ORDER BY nhs_number")
+            .map_err(sql)?;
         let mut rows = patients.query([]).map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
             let (nhs, document): (i64, Vec<u8>) = (row.get(0).map_err(sql)?, row.get(1).map_err(sql)?);
@@ -395,7 +397,10 @@ mod tests {
         }
         let error = SqliteDirectory::open_read_only(&store).err().unwrap().to_string();
         assert!(error.contains("not an openmig database"), "{error}");
-        assert!(matches!(SqliteDirectory::open_read_only(&dir.path().join("missing.db")), Err(DirectoryError::File(_))));
+        assert!(matches!(
+            SqliteDirectory::open_read_only(&dir.path().join("missing.db")),
+            Err(DirectoryError::File(_))
+        ));
     }
 
     #[test]
@@ -403,7 +408,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("directory.db");
         filled(&path);
-        Connection::open(&path).unwrap().execute("UPDATE directory_practice SET gp_connect_endpoint = 'http://x'", []).unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE directory_practice SET gp_connect_endpoint = 'http://x'", [])
+            .unwrap();
         let directory = SqliteDirectory::open_read_only(&path).unwrap();
         let error = directory.practices().unwrap_err().to_string();
         assert!(error.contains("Z90001") && error.contains("not https"), "{error}");

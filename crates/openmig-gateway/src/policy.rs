@@ -220,8 +220,7 @@ mod tests {
         }
     }
 
-    const WELL: PatientStatus =
-        PatientStatus { restricted: false, deceased: false, registered: true };
+    const WELL: PatientStatus = PatientStatus { restricted: false, deceased: false, registered: true };
 
     #[test]
     fn a_doctor_with_consent_sees_the_clinical_record() {

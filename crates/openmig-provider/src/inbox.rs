@@ -32,7 +32,6 @@
 //! (only holders of the demo CA's certificates reach it), and returns NHS numbers and
 //! document text. A real GP system shows this in its own workflow instead.
 
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};

@@ -43,8 +43,8 @@ use serde_json::Value;
 
 use crate::error::{FHIR_JSON, ProviderError, SpineCode};
 pub use crate::faults::{FaultSettings, Faults};
-pub use crate::stores::PracticeStores;
 use crate::parameters::StructuredRequest;
+pub use crate::stores::PracticeStores;
 
 /// The server clock, injected so token expiry and date checks are testable.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -64,10 +64,7 @@ struct AppState {
 }
 
 /// The provider's routes over each practice's store, judging time by `clock`.
-pub fn router(
-    stores: impl Into<PracticeStores>,
-    clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
-) -> Router {
+pub fn router(stores: impl Into<PracticeStores>, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Router {
     build_router(AppState { stores: stores.into(), clock: Arc::new(clock), faults: None, received: None })
 }
 

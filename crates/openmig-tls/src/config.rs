@@ -35,19 +35,21 @@ pub fn crypto_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-fn roots(ca: &CertificateDer<'static>) -> Result<Arc<RootCertStore>, String> {
+fn roots(trusted: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>, String> {
     let mut roots = RootCertStore::empty();
-    roots.add(ca.clone()).map_err(|e| e.to_string())?;
+    for ca in trusted {
+        roots.add(ca.clone()).map_err(|e| e.to_string())?;
+    }
     Ok(Arc::new(roots))
 }
 
 pub(crate) fn build_server_config(
-    ca: &CertificateDer<'static>,
+    trusted: &[CertificateDer<'static>],
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<ServerConfig, String> {
     let provider = crypto_provider();
-    let verifier = WebPkiClientVerifier::builder_with_provider(roots(ca)?, Arc::clone(&provider))
+    let verifier = WebPkiClientVerifier::builder_with_provider(roots(trusted)?, Arc::clone(&provider))
         .build()
         .map_err(|e| e.to_string())?;
     let mut config = ServerConfig::builder_with_provider(provider)
@@ -62,14 +64,14 @@ pub(crate) fn build_server_config(
 
 /// The client configuration; ALPN is left empty because the HTTPS connector sets it.
 pub(crate) fn build_client_config(
-    ca: &CertificateDer<'static>,
+    trusted: &[CertificateDer<'static>],
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<ClientConfig, String> {
     ClientConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
-        .with_root_certificates(roots(ca)?)
+        .with_root_certificates(roots(trusted)?)
         .with_client_auth_cert(chain, key)
         .map_err(|e| e.to_string())
 }
@@ -81,7 +83,7 @@ pub(crate) fn check_server_certificate(
     name: &ServerName<'_>,
     now: UnixTime,
 ) -> Result<(), String> {
-    let verifier = WebPkiServerVerifier::builder_with_provider(roots(ca)?, crypto_provider())
+    let verifier = WebPkiServerVerifier::builder_with_provider(roots(std::slice::from_ref(ca))?, crypto_provider())
         .build()
         .map_err(|e| e.to_string())?;
     let (leaf, intermediates) = chain.split_first().ok_or("no certificate")?;
@@ -94,7 +96,7 @@ pub(crate) fn check_client_certificate(
     chain: &[CertificateDer<'static>],
     now: UnixTime,
 ) -> Result<(), String> {
-    let verifier = WebPkiClientVerifier::builder_with_provider(roots(ca)?, crypto_provider())
+    let verifier = WebPkiClientVerifier::builder_with_provider(roots(std::slice::from_ref(ca))?, crypto_provider())
         .build()
         .map_err(|e| e.to_string())?;
     let (leaf, intermediates) = chain.split_first().ok_or("no certificate")?;

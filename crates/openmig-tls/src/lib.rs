@@ -9,6 +9,8 @@
 //!   trust only that CA; the server demands a client certificate on every connection.
 //! - [`serve_tls`] (`server.rs`): an accept loop serving an axum `Router` over TLS with
 //!   graceful shutdown; a failed handshake ends that connection only.
+//! - [`client_config_from_files`] / [`server_config_from_files`] (`files.rs`): the same
+//!   configurations from an operator's own CA, certificate and key files.
 //! - [`HttpsClient`] (`client.rs`): the gateway's pooled HTTPS client, reporting refused,
 //!   timed-out, TLS and protocol failures apart ([`ClientError`]).
 //!
@@ -21,12 +23,14 @@
 mod client;
 mod config;
 mod error;
+mod files;
 mod pki;
 mod server;
 
 pub use client::{ClientOptions, HttpsClient, https_client, https_client_with};
 pub use config::{client_config, crypto_provider, server_config};
 pub use error::{ClientError, TlsError};
+pub use files::{TlsFiles, client_config_from_files, server_config_from_files};
 pub use pki::{
     CA_CERT_FILE, CA_KEY_FILE, DemoPki, GATEWAY_CERT_FILE, GATEWAY_KEY_FILE, PROVIDER_CERT_FILE, PROVIDER_KEY_FILE,
     PROVIDER_NAMES,

@@ -221,10 +221,12 @@ impl DemoPki {
             .map_err(|reason| TlsError::Certificate { role: "provider", reason })?;
         config::check_client_certificate(&ca, &gateway.chain, now)
             .map_err(|reason| TlsError::Certificate { role: "gateway client", reason })?;
-        let server_config = config::build_server_config(&ca, provider.chain.clone(), provider.key.clone_key())
-            .map_err(|reason| TlsError::Certificate { role: "provider", reason })?;
-        let client_config = config::build_client_config(&ca, gateway.chain.clone(), gateway.key.clone_key())
-            .map_err(|reason| TlsError::Certificate { role: "gateway client", reason })?;
+        let server_config =
+            config::build_server_config(std::slice::from_ref(&ca), provider.chain.clone(), provider.key.clone_key())
+                .map_err(|reason| TlsError::Certificate { role: "provider", reason })?;
+        let client_config =
+            config::build_client_config(std::slice::from_ref(&ca), gateway.chain.clone(), gateway.key.clone_key())
+                .map_err(|reason| TlsError::Certificate { role: "gateway client", reason })?;
         Ok(DemoPki {
             dir,
             ca,
@@ -400,7 +402,7 @@ fn create_private_dir(dir: &Path) -> Result<(), TlsError> {
 }
 
 #[cfg(unix)]
-fn refuse_readable_by_others(path: &Path) -> Result<(), TlsError> {
+pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<(), TlsError> {
     use std::os::unix::fs::PermissionsExt;
     let metadata =
         fs::metadata(path).map_err(|source| TlsError::Io { action: "read", path: path.to_path_buf(), source })?;
@@ -411,7 +413,7 @@ fn refuse_readable_by_others(path: &Path) -> Result<(), TlsError> {
 }
 
 #[cfg(not(unix))]
-fn refuse_readable_by_others(_path: &Path) -> Result<(), TlsError> {
+pub(crate) fn refuse_readable_by_others(_path: &Path) -> Result<(), TlsError> {
     Ok(())
 }
 
@@ -420,7 +422,7 @@ fn identity(cert: (PathBuf, Vec<u8>), key: (PathBuf, Vec<u8>)) -> Result<Identit
     Ok(Identity { chain, key: private_key(&key.0, &key.1)? })
 }
 
-fn certificates(path: &Path, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+pub(crate) fn certificates(path: &Path, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<_, _>>()
         .map_err(|e| TlsError::InvalidFile { path: path.to_path_buf(), reason: e.to_string() })?;
@@ -434,7 +436,7 @@ fn first_certificate(path: &Path, pem: &[u8]) -> Result<CertificateDer<'static>,
     Ok(certificates(path, pem)?.swap_remove(0))
 }
 
-fn private_key(path: &Path, pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsError> {
+pub(crate) fn private_key(path: &Path, pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_slice(pem)
         .map_err(|e| TlsError::InvalidFile { path: path.to_path_buf(), reason: format!("no private key: {e}") })
 }

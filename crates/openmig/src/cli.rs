@@ -56,23 +56,69 @@ pub enum Command {
 /// `openmig serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The store: a SQLite file path or sqlite:FILE. Records are read only; the gateway's
-    /// audit log is appended to the same file.
+    /// What to serve: `gateway` (consumers' APIs, federating to the endpoints the
+    /// directory names; reads the directory and its own state only), `practices` (each
+    /// practice's GP Connect provider and inbox over mutual TLS, from its own clinical
+    /// store), or `all` (both, as the demo runs).
+    #[arg(long, value_enum, default_value_t = ServeRole::All)]
+    pub role: ServeRole,
+    /// The region's directory file (a SQLite path or sqlite:FILE). The gateway reads it
+    /// and appends its audit log, last-good copies and outbox to it; the practices serve
+    /// the clinical stores in the `<stem>-practices` folder beside it.
     #[arg(long, default_value = "openmig.db")]
     pub database: String,
-    /// The address to listen on.
+    /// The address the gateway listens on (plain HTTP, for consumers).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// The address the practices' systems listen on (mutual TLS). Default: 127.0.0.1:9443
+    /// for `--role practices`, a free loopback port for `--role all` (the gateway then
+    /// calls the practices it serves there).
+    #[arg(long)]
+    pub practices_listen: Option<String>,
     /// Gateway configuration (consumers, agreements, role matrix, consent model), TOML.
     /// Default: the demo deployment (crates/openmig-gateway/demo-config.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Directory of the token issuer and audit checkpoint keys (created on first use).
+    /// Directory of the token issuer, audit checkpoint and last-good cache keys and the
+    /// demo TLS certificates (`tls/`), created on first use.
     #[arg(long, default_value = "openmig-keys")]
     pub keys: PathBuf,
     /// The URL consumers reach this server at, for FHIR links (default: http://LISTEN).
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Gateway: the CA certificates (PEM) a practice system's server certificate must
+    /// chain to. Default: the demo CA in KEYS/tls.
+    #[arg(long)]
+    pub provider_ca: Option<PathBuf>,
+    /// Gateway: the client certificate chain (PEM) presented to practices' systems.
+    /// Default: the demo gateway certificate. Needs --client-key.
+    #[arg(long, requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// Gateway: the private key of --client-cert (PEM, mode 0600).
+    #[arg(long, requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Practices: the CA certificates (PEM) the gateway's client certificate must chain
+    /// to. Default: the demo CA.
+    #[arg(long)]
+    pub client_ca: Option<PathBuf>,
+    /// Practices: the server certificate chain (PEM). Default: the demo provider
+    /// certificate (valid for localhost, 127.0.0.1 and ::1). Needs --server-key.
+    #[arg(long, requires = "server_key")]
+    pub server_cert: Option<PathBuf>,
+    /// Practices: the private key of --server-cert (PEM, mode 0600).
+    #[arg(long, requires = "server_cert")]
+    pub server_key: Option<PathBuf>,
+}
+
+/// What `openmig serve` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeRole {
+    /// The gateway only.
+    Gateway,
+    /// The practices' systems only.
+    Practices,
+    /// Both in one process.
+    All,
 }
 
 /// `openmig generate`.
@@ -90,13 +136,24 @@ pub struct GenerateArgs {
     /// The region's present: records run up to this day (default: today).
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
-    /// The store file to create.
+    /// The region's directory file to create; the practices' clinical stores go into the
+    /// folder `<stem>-practices` beside it.
     #[arg(long)]
     pub out: PathBuf,
-    /// Replace the output file if it exists (it is replaced only when generation succeeds).
+    /// Replace the output files if they exist (they are replaced only when generation
+    /// succeeds).
     #[arg(long)]
     pub force: bool,
+    /// Where the practices' systems will be served (`https://host:port`): the directory
+    /// publishes each practice's GP Connect and document endpoints under it. Change one
+    /// later with `openmig directory set-endpoint`.
+    #[arg(long, default_value = DEFAULT_PRACTICES_URL)]
+    pub practices_url: String,
 }
+
+/// Where `serve --role practices` listens by default, and so where `generate` points the
+/// directory.
+pub const DEFAULT_PRACTICES_URL: &str = "https://127.0.0.1:9443";
 
 /// `openmig record`.
 #[derive(Debug, Args)]

@@ -5,8 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use openmig_store_sqlite::SqliteStore;
+use anyhow::bail;
 
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +24,6 @@ pub fn parse(value: &str) -> anyhow::Result<Location> {
         bail!("--database needs a file path");
     }
     Ok(Location::Sqlite(PathBuf::from(path)))
-}
-
-/// Opens an existing store for reading only: inspection commands never change a file.
-pub fn open_read_only(value: &str) -> anyhow::Result<SqliteStore> {
-    let Location::Sqlite(path) = parse(value)?;
-    SqliteStore::open_read_only(&path).with_context(|| format!("cannot open database {}", path.display()))
 }
 
 #[cfg(test)]

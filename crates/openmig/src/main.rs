@@ -11,6 +11,7 @@ mod medicines_text;
 mod output;
 mod pipeline;
 mod progress;
+mod region;
 mod summary;
 
 use std::process::ExitCode;

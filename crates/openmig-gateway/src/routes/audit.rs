@@ -109,7 +109,11 @@ impl Access {
                 );
                 return Err(self.refuse(gateway, None, None, Dataset::Audit, error).await);
             }
-            _ => return Err(self.refuse(gateway, None, None, Dataset::Audit, GatewayError::directory_unavailable()).await),
+            _ => {
+                return Err(self
+                    .refuse(gateway, None, None, Dataset::Audit, GatewayError::directory_unavailable())
+                    .await);
+            }
         };
         match policy::decide(&gateway.config, &self.requester(), &practice.practice, None, Dataset::Audit) {
             Ok(permit) => Ok(permit),

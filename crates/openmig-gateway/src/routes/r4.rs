@@ -21,8 +21,8 @@ use openmig_fhir::r4::{self, ResourceType};
 use serde_json::Value;
 
 use crate::access::{Access, Granted};
-use crate::federation::Fetched;
 use crate::error::GatewayError;
+use crate::federation::Fetched;
 use crate::routes::no_such_route;
 use crate::{Gateway, fhir_json, with_source};
 

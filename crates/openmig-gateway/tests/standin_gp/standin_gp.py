@@ -392,7 +392,14 @@ def base_path(text):
     return path
 
 
+def stop(signum, frame):
+    """SIGTERM and SIGINT: leave serve_forever, close the socket, exit 0."""
+    raise SystemExit(0)
+
+
 def main(argv):
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     parser = argparse.ArgumentParser(description="A stand-in GP Connect provider serving recorded Bundles.")
     parser.add_argument("--listen", required=True, type=listen_address, metavar="HOST:PORT")
     parser.add_argument("--cert", required=True, metavar="FILE", help="server certificate chain (PEM)")
@@ -414,11 +421,6 @@ def main(argv):
         print(f"cannot listen on {args.listen[0]}:{args.listen[1]}: {error}", file=sys.stderr)
         return 1
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     host, port = server.server_address[:2]
     print(f"listening on https://{host}:{port}{args.base}", flush=True)
     try:

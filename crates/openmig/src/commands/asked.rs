@@ -1,24 +1,24 @@
 //! `openmig asked`: "did the GP do what the clinic asked?".
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use openmig_domain::SnomedCode;
 use openmig_domain::medicines::{ClinicRequest, MedicineQuery, RequestAction, RequestedChange, check_request};
-use openmig_store::Store;
 
 use crate::cli::AskedArgs;
-use crate::{database, medicines_text, output};
+use crate::region::Region;
+use crate::{medicines_text, output};
 
 /// Runs the command.
 pub fn run(args: AskedArgs) -> anyhow::Result<()> {
     if args.start.is_empty() && args.stop.is_empty() {
         bail!("name at least one medicine with --start or --stop");
     }
-    let store = database::open_read_only(&args.database)?;
-    let region = store.region()?.context("the database holds no region")?;
-    let Some(record) = store.record(args.nhs_number).context("cannot read the record")? else {
+    let region = Region::open(&args.database)?;
+    let as_of = region.info()?.as_of;
+    let Some(record) = region.record(args.nhs_number)? else {
         bail!("no patient with that NHS number in this database");
     };
-    let today = args.today.unwrap_or(region.as_of);
+    let today = args.today.unwrap_or(as_of);
     if args.requested_on > today {
         bail!("--requested-on {} is after today ({today})", args.requested_on);
     }

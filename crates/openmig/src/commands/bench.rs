@@ -6,14 +6,16 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
+use openmig_directory::{Directory, SqliteDirectory};
 use openmig_generator::{GeneratorConfig, nhs_numbers};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 use serde::Serialize;
 
-use crate::cli::BenchArgs;
-use crate::commands::generate::{generate_file, remove_with_side_files};
+use crate::cli::{BenchArgs, DEFAULT_PRACTICES_URL};
+use crate::commands::generate::{generate_file, remove_layout};
 use crate::output;
+use crate::region::Layout;
 
 #[derive(Debug, Serialize)]
 struct Results {
@@ -60,12 +62,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let started = Instant::now();
-    let produced = generate_file(config, &args.database, true)?;
+    let produced = generate_file(config, &args.database, true, DEFAULT_PRACTICES_URL)?;
     let generate_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
-    let file_bytes = std::fs::metadata(&args.database)?.len();
-
-    let store = SqliteStore::open_read_only(&args.database)?;
+    let layout = Layout::of(&args.database);
+    let mut file_bytes = std::fs::metadata(&layout.directory)?.len();
+    let mut stores = std::collections::BTreeMap::new();
+    for (ods, path) in layout.practice_stores()? {
+        file_bytes += std::fs::metadata(&path)?.len();
+        stores.insert(ods, SqliteStore::open_read_only(&path)?);
+    }
+    let directory = SqliteDirectory::open_read_only(&layout.directory)?;
     let mut latencies = Vec::with_capacity(args.reads);
     let mut state = args.seed ^ 0x5DEE_CE66;
     for _ in 0..args.reads {
@@ -74,6 +81,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let index = (state >> 33) % args.patients;
         let nhs = nhs_numbers::nhs_number(args.seed, index);
         let t = Instant::now();
+        // As the practice's system reads it: its own store, keyed by NHS number (the
+        // directory lookup is the gateway's, timed separately in --gateway).
+        let practice = directory.patient(nhs)?.context("a generated patient is missing")?.registration.practice;
+        let store = stores.get(&practice).context("a practice's store is missing")?;
         let record = store.record(nhs)?.context("a generated patient is missing")?;
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(record);
@@ -99,9 +110,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         read_max_ms: latencies.last().copied().unwrap_or(0.0),
         cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
-    drop(store);
+    drop((directory, stores));
     if !args.keep {
-        remove_with_side_files(&args.database);
+        remove_layout(&layout);
     }
     write_results(&args.out, &results)
 }
@@ -135,8 +146,9 @@ fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     use openmig_domain::medicines::{FlagCode, ReviewConfig, review};
     let as_of = crate::commands::bench_region::bench_day();
     crate::commands::bench_region::generate_region(args, 1)?;
-    let store = SqliteStore::open_read_only(&args.database)?;
-    let ods = store.practices()?.first().context("the region has a practice")?.ods_code.clone();
+    let layout = Layout::of(&args.database);
+    let (ods, path) = layout.practice_stores()?.into_iter().next().context("the region has a practice")?;
+    let store = SqliteStore::open_read_only(&path)?;
 
     let mut pure = Vec::new();
     let mut with_read = Vec::new();
@@ -173,7 +185,7 @@ fn run_medicines(args: &BenchArgs) -> anyhow::Result<()> {
     };
     drop(store);
     if !args.keep {
-        remove_with_side_files(&args.database);
+        remove_layout(&layout);
     }
     write_results(&args.out, &results)
 }

@@ -4,8 +4,9 @@
 //!
 //! Both legs are real sockets, as `openmig serve` runs them. Consumer → gateway: the
 //! gateway's router served by `axum::serve` on a loopback port, plain HTTP/1.1, each
-//! client on a pooled keep-alive connection. Gateway → provider: every practice's
-//! provider on its own mutual-TLS listener, the gateway's pooled HTTPS client, the
+//! client on a pooled keep-alive connection. Gateway → practices: every practice's
+//! system on one mutual-TLS listener (as `serve --role practices` runs them), at the
+//! endpoints the directory names, the gateway's pooled HTTPS client, the
 //! resilience policies and the last-good cache. The view is the medicines review
 //! (`GET /api/v1/patients/{nhs}/medicines`), which needs the whole record: the provider
 //! renders it as GP Connect, the gateway reads it back.
@@ -18,7 +19,7 @@ use anyhow::{Context, bail};
 use axum::body::Body;
 use axum::http::Request;
 use openmig_domain::{NhsNumber, OdsCode};
-use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::federation::FederationOptions;
 use openmig_gateway::lastgood::LastGoodCache;
 use openmig_generator::nhs_numbers;
 use openmig_provider::{FaultSettings, Faults};
@@ -49,36 +50,18 @@ struct FederationResults {
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let region = BenchRegion::generate(args, 3)?;
-    let (store, now, token) = (Arc::clone(&region.store), region.now, region.token.clone());
-    let practices: Vec<_> = store.practices()?.into_iter().filter(|p| p.sharing_enabled).collect();
+    let token = region.token.clone();
+    let practices: Vec<_> =
+        region.practices.iter().map(|entry| &entry.practice).filter(|p| p.sharing_enabled).collect();
     let [down, healthy, ..] = practices.as_slice() else { bail!("the region needs two practices that share") };
     let (down, healthy) = (down.ods_code.clone(), healthy.ods_code.clone());
-    let pki = openmig_tls::DemoPki::generate()?;
-    let cache = LastGoodCache::open(&args.database, &[3; 32], 100_000, chrono::Duration::hours(24))?;
+    let cache = LastGoodCache::open(region.database(), &[3; 32], 100_000, chrono::Duration::hours(24))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let results = runtime.block_on(async {
         let faults = Faults::new();
-        let server_config = openmig_tls::server_config(&pki);
-        let mut endpoints = HashMap::new();
-        for practice in store.practices()? {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let port = listener.local_addr()?.port();
-            let router = openmig_provider::router_with_faults(Arc::clone(&store), move || now, faults.clone());
-            tokio::spawn(openmig_tls::serve_tls(listener, router, Arc::clone(&server_config), std::future::pending()));
-            endpoints.insert(practice.ods_code.clone(), format!("https://127.0.0.1:{port}"));
-        }
-        let clock: openmig_gateway::Clock = Arc::new(move || now);
-        let federation = Federation::new(
-            openmig_tls::https_client(openmig_tls::client_config(&pki)),
-            endpoints,
-            FederationOptions::default(),
-            Some(Arc::new(cache)),
-            "200000000999".into(),
-            Arc::clone(&clock),
-        )
-        .map_err(anyhow::Error::msg)?;
-        let gateway = region.gateway(Some(Arc::new(federation)))?;
+        let directory = region.start_practices(faults.clone()).await?;
+        let gateway = region.gateway(directory, FederationOptions::default(), Some(Arc::new(cache)))?;
         let server = LoopbackServer::start(openmig_gateway::router(Arc::new(gateway))).await?;
         let consumer = Consumer { client: http_client(), gateway_url: server.base_url.clone(), token };
 
@@ -87,7 +70,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let mut shown: HashMap<OdsCode, Vec<NhsNumber>> = HashMap::new();
         for index in 0..args.patients.min(3_000) {
             let nhs = nhs_numbers::nhs_number(args.seed, index);
-            let Some(record) = store.record(nhs)? else { continue };
+            let Some(record) = region.record(nhs)? else { continue };
             let ods = record.patient.registration.practice.clone();
             if (ods == down || ods == healthy) && consumer.view(nhs).await?.0 == 200 {
                 shown.entry(ods).or_default().push(nhs);
@@ -117,7 +100,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         })
     })?;
     drop(runtime);
-    drop(store);
     region.finish(args.keep)?;
     write_results(&args.out, &results)
 }

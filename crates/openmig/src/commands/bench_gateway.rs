@@ -1,10 +1,12 @@
 //! `openmig bench --gateway`: audited views per second through the gateway, and the
 //! latency the gateway adds over calling the practice's provider directly.
 //!
-//! Both are driven in-process through the same axum routers `openmig serve` runs (tower
-//! `oneshot`, no sockets), so the difference between the two is exactly the gateway's
-//! work: token signature check, locate, policy, durable audit append (group commit,
-//! `synchronous=FULL`) and the same Bundle rendering. The request is the GP Connect
+//! Both routers are the ones `openmig serve` runs, called in-process (tower `oneshot`);
+//! the gateway federates to the practice's system over a real mutual-TLS loopback
+//! socket, as it always does. So the difference between the two is the gateway's work:
+//! token signature check, locate in the directory, policy, the federated fetch (the
+//! provider's rendering, TLS, the STU3 read-back), durable audit append (group commit,
+//! `synchronous=FULL`) and the consumer's Bundle rendering. The request is the GP Connect
 //! structured record with allergies and medication (issues included), for random
 //! patients of the region.
 
@@ -17,7 +19,7 @@ use axum::body::Body;
 use axum::http::Request;
 use openmig_auth::TrustedIssuers;
 use openmig_domain::NhsNumber;
-use openmig_gateway::federation::unsigned_jwt;
+use openmig_gateway::federation::{FederationOptions, unsigned_jwt};
 use openmig_generator::nhs_numbers;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -57,27 +59,30 @@ const GATEWAY_OPERATION: &str = "/gpconnect/fhir/Patient/$gpc.getstructuredrecor
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let region = BenchRegion::generate(args, 1)?;
-    let (store, now) = (Arc::clone(&region.store), region.now);
-    let practice = store.practices()?.into_iter().next().context("the region has a practice")?;
+    let now = region.now;
+    let practice = region.practices.first().context("the region has a practice")?.practice.clone();
     let issuers = TrustedIssuers::from_key(&region.issuer);
     let identity = issuers.verify(Some(&format!("Bearer {}", region.token)), openmig_auth::DEFAULT_AUDIENCE, now)?;
     let provider_audience = format!("http://bench/{}/STU3/1/gpconnect/structured", practice.ods_code);
     let gp_connect_jwt =
         unsigned_jwt(&Value::Object(identity.gp_connect_claims("openmig-gateway", &provider_audience, now)));
-    let gateway_router = openmig_gateway::router(Arc::new(region.gateway(None)?));
-    let provider_router = openmig_provider::router(Arc::clone(&store), move || now);
+    let provider_router = openmig_provider::router(region.stores.clone(), move || now);
     let patients: Vec<NhsNumber> = (0..args.patients).map(|i| nhs_numbers::nhs_number(args.seed, i)).collect();
-    let calls = Calls {
-        gateway: gateway_router,
-        provider: provider_router,
-        token: region.token.clone(),
-        gp_connect_jwt,
-        provider_path: format!("{}/Patient/$gpc.getstructuredrecord", openmig_provider::base_path(&practice.ods_code)),
-        asid: practice.asid.clone(),
-    };
-
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let results = runtime.block_on(async {
+        let directory = region.start_practices(openmig_provider::Faults::new()).await?;
+        let gateway = region.gateway(directory, FederationOptions::default(), None)?;
+        let calls = Calls {
+            gateway: openmig_gateway::router(Arc::new(gateway)),
+            provider: provider_router,
+            token: region.token.clone(),
+            gp_connect_jwt,
+            provider_path: format!(
+                "{}/Patient/$gpc.getstructuredrecord",
+                openmig_provider::base_path(&practice.ods_code)
+            ),
+            asid: practice.asid.clone(),
+        };
         // Only patients both paths may show (not dissented, deceased, …) are timed.
         let shown = calls.shown_patients(&patients).await?;
         let sequential = args.reads.min(shown.len() * 4).max(1);
@@ -108,9 +113,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         })
     })?;
-    drop(calls);
     drop(runtime);
-    drop(store);
     region.finish(args.keep)?;
     write_results(&args.out, &results)
 }

@@ -1,6 +1,6 @@
 //! What the gateway benchmarks (`--gateway`, `--federation`) share: a fresh region, an
-//! audit log and a doctor's token as of the region's day, a gateway over them, the
-//! clean-up afterwards, and a router served on a loopback socket with a consumer's
+//! audit log and a doctor's token as of the region's day, the practices' systems on a
+//! mutual-TLS loopback listener, a gateway federating to them, the clean-up afterwards, and a router served on a loopback socket with a consumer's
 //! keep-alive HTTP client to call it.
 
 use std::path::PathBuf;
@@ -15,18 +15,23 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey};
 use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
+use openmig_directory::{Directory, DirectoryPractice, Relocated, SqliteDirectory};
 use openmig_domain::{ConsentBasis, OdsCode, Role};
-use openmig_gateway::federation::Federation;
+use openmig_gateway::federation::{Federation, FederationOptions};
+use openmig_gateway::lastgood::LastGoodCache;
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_generator::GeneratorConfig;
+use openmig_provider::{Faults, PracticeStores};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
+use openmig_tls::DemoPki;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::cli::BenchArgs;
-use crate::commands::generate::{generate_file, remove_with_side_files};
+use crate::cli::{BenchArgs, DEFAULT_PRACTICES_URL};
+use crate::commands::generate::{generate_file, remove_layout};
+use crate::region::Layout;
 
 /// The day every benchmark region is generated "as of", so runs are comparable.
 pub(crate) fn bench_day() -> NaiveDate {
@@ -39,20 +44,27 @@ pub(crate) fn generate_region(args: &BenchArgs, practices: u32) -> anyhow::Resul
     if let Some(dir) = args.database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    generate_file(config, &args.database, true)?;
+    generate_file(config, &args.database, true, DEFAULT_PRACTICES_URL)?;
     Ok(())
 }
 
 /// A generated region with what a gateway over it needs.
 pub(crate) struct BenchRegion {
-    pub store: Arc<dyn Store>,
+    /// The directory (what the gateway reads).
+    pub directory: Arc<SqliteDirectory>,
+    /// Each practice's clinical store (what the practices' systems read).
+    pub stores: PracticeStores,
+    /// The practices, in ODS order.
+    pub practices: Vec<DirectoryPractice>,
     /// Noon on the region's day: the clock every component is given.
     pub now: DateTime<Utc>,
     pub issuer: IssuerKey,
     /// A doctor of the demo emergency department, consent given.
     pub token: String,
     pub audit: Arc<AuditLog>,
-    database: PathBuf,
+    /// The demo PKI of the practices' listener and the gateway's client.
+    pub pki: DemoPki,
+    layout: Layout,
     keys: PathBuf,
 }
 
@@ -60,50 +72,97 @@ pub(crate) struct BenchRegion {
 const CONSUMER: &str = "ZC010";
 
 impl BenchRegion {
-    /// Generates the region and opens its store, audit log and token issuer.
+    /// Generates the region and opens its directory, stores, audit log and token issuer.
     pub fn generate(args: &BenchArgs, practices: u32) -> anyhow::Result<Self> {
         generate_region(args, practices)?;
+        let layout = Layout::of(&args.database);
         let keys = args.database.with_extension("keys");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&args.database)?);
+        let directory = Arc::new(SqliteDirectory::open_read_only(&layout.directory)?);
+        let mut stores = PracticeStores::new();
+        for (ods, path) in layout.practice_stores()? {
+            stores.insert(ods, Arc::new(SqliteStore::open_read_only(&path)?) as Arc<dyn Store>);
+        }
+        let listed = directory.practices()?;
         let now = Utc.from_utc_datetime(&bench_day().and_hms_opt(12, 0, 0).expect("valid time"));
         let issuer = IssuerKey::generate()?;
         let mut doctor = TokenRequest::new("555000000001", Role::Doctor, OdsCode::parse(CONSUMER)?);
         doctor.consent = Some(ConsentBasis::Given);
         let token = openmig_auth::mint(&issuer, &doctor, now)?;
-        let audit =
-            Arc::new(AuditLog::open(&args.database, CheckpointKey::load_or_create(&keys)?, AuditOptions::default())?);
-        Ok(BenchRegion { store, now, issuer, token, audit, database: args.database.clone(), keys })
+        let audit = Arc::new(AuditLog::open(
+            &layout.directory,
+            CheckpointKey::load_or_create(&keys)?,
+            AuditOptions::default(),
+        )?);
+        let pki = DemoPki::generate()?;
+        Ok(BenchRegion { directory, stores, practices: listed, now, issuer, token, audit, pki, layout, keys })
     }
 
-    /// A gateway over the region with the demo configuration, federating when asked.
-    pub fn gateway(&self, federation: Option<Arc<Federation>>) -> anyhow::Result<Gateway> {
+    /// Starts every practice's system (with `faults`) on one mutual-TLS loopback
+    /// listener, as `serve --role practices` does, and returns the directory as the
+    /// gateway then sees it (relocated to that listener).
+    pub async fn start_practices(&self, faults: Faults) -> anyhow::Result<Arc<dyn Directory>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let origin = format!("https://{}", listener.local_addr()?);
         let now = self.now;
+        let router = openmig_provider::router_with_faults(self.stores.clone(), move || now, faults);
+        let config = openmig_tls::server_config(&self.pki);
+        tokio::spawn(openmig_tls::serve_tls(listener, router, config, std::future::pending()));
+        let served = self.practices.iter().map(|entry| entry.practice.ods_code.clone());
+        Ok(Arc::new(Relocated::new(Arc::clone(&self.directory) as Arc<dyn Directory>, served, &origin)))
+    }
+
+    /// A gateway over `directory` with the demo configuration, federating through
+    /// `federation` (options and cache as given).
+    pub fn gateway(
+        &self,
+        directory: Arc<dyn Directory>,
+        options: FederationOptions,
+        cache: Option<Arc<LastGoodCache>>,
+    ) -> anyhow::Result<Gateway> {
+        let now = self.now;
+        let clock: openmig_gateway::Clock = Arc::new(move || now);
+        let client = openmig_tls::https_client(openmig_tls::client_config(&self.pki));
+        let federation = Federation::new(client, options, cache, "200000000999".into(), Arc::clone(&clock))
+            .map_err(anyhow::Error::msg)?;
         Ok(Gateway {
             config: GatewayConfig::demo(),
-            store: Arc::clone(&self.store),
+            directory,
             issuers: TrustedIssuers::from_key(&self.issuer),
             audience: openmig_auth::DEFAULT_AUDIENCE.to_string(),
             audit: Arc::clone(&self.audit),
-            audit_database: self.database.clone(),
+            audit_database: self.layout.directory.clone(),
             public_url: "http://bench".into(),
-            clock: Arc::new(move || now),
-            inbox: Arc::new(openmig_inbox::Inbox::open(&self.database)?),
-            federation,
+            clock,
+            inbox: Arc::new(openmig_inbox::Inbox::open(&self.layout.directory)?),
+            federation: Arc::new(federation),
             metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
         })
+    }
+
+    /// The record of `nhs` as its practice's store holds it (to choose patients by
+    /// content, as a tester would, not to serve them).
+    pub fn record(&self, nhs: openmig_domain::NhsNumber) -> anyhow::Result<Option<openmig_domain::GpRecord>> {
+        let Some(patient) = self.directory.patient(nhs)? else { return Ok(None) };
+        let Some(store) = self.stores.store_of(&patient.registration.practice) else { return Ok(None) };
+        Ok(store.record(nhs)?)
+    }
+
+    /// The directory file, where the gateway's state lives too.
+    pub fn database(&self) -> &std::path::Path {
+        &self.layout.directory
     }
 
     /// Closes the audit log and, unless `--keep`, removes the region, its checkpoints
     /// and keys.
     pub fn finish(self, keep: bool) -> anyhow::Result<()> {
-        let BenchRegion { store, audit, database, keys, .. } = self;
+        let BenchRegion { directory, stores, audit, layout, keys, .. } = self;
         if let Ok(audit) = Arc::try_unwrap(audit) {
             audit.close()?;
         }
-        drop(store);
+        drop((directory, stores));
         if !keep {
-            remove_with_side_files(&database);
-            let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&database));
+            remove_layout(&layout);
+            let _ = std::fs::remove_file(openmig_audit::default_checkpoints_path(&layout.directory));
             let _ = std::fs::remove_dir_all(&keys);
         }
         Ok(())

@@ -10,17 +10,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use openmig_auth::TokenRequest;
+use openmig_directory::Directory;
 use openmig_domain::traits::PatientTrait;
 use openmig_domain::{ConsentBasis, NhsNumber, OdsCode, Role};
 use openmig_generator::record::stories::STORIES;
 use openmig_generator::{GeneratorConfig, nhs_numbers};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
 
-use crate::cli::{DemoArgs, ServeArgs};
+use crate::cli::{DEFAULT_PRACTICES_URL, DemoArgs, ServeArgs, ServeRole};
 use crate::commands::generate::generate_file;
 use crate::commands::serve;
 use crate::output;
+use crate::region::Region;
 use crate::summary;
 
 /// The demo region's size.
@@ -40,12 +40,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             seed: 1,
             as_of: openmig_domain::uk_time::uk_date(chrono::Utc::now()),
         };
-        generate_file(config, &args.database, false)?;
+        generate_file(config, &args.database, false, DEFAULT_PRACTICES_URL)?;
     }
-    let store = SqliteStore::open_read_only(&args.database)
-        .with_context(|| format!("cannot open {}", args.database.display()))?;
-    let region = store.region()?.context("the demo database holds no region")?;
-    let counts = store.counts()?;
+    let store = Region::open(&args.database.display().to_string())?;
+    store.require_practice_stores()?;
+    let region = store.info()?;
+    let counts = store.directory.counts()?;
     output::line(&format!(
         "openmig demo region: {} patients in {} practices, as of {}",
         counts.patients, counts.practices, region.as_of
@@ -55,7 +55,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         output::line("Stories from the brief (NHS numbers):")?;
         for story in STORIES {
             let nhs = nhs_numbers::nhs_number(seed, story.index);
-            if store.record(nhs)?.is_some() {
+            if store.directory.patient(nhs)?.is_some() {
                 output::line(&format!("  {:<22} {}  {}", story.key, nhs, story.summary))?;
             }
         }
@@ -89,7 +89,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if let Some(nhs) = featured
         && let Some(record) = store.record(nhs)?
     {
-        let practice = store.practice(&record.patient.registration.practice)?;
+        let practice = store.directory.practice(&record.patient.registration.practice)?;
         output::line(&format!("\n--- openmig record {nhs} --database {} ---\n", args.database.display()))?;
         output::emit(&summary::render(&record, practice.as_ref().map(|p| &p.practice), region.as_of, false))?;
     }
@@ -117,11 +117,19 @@ struct DemoPatients {
 /// Starts the gateway and providers and prints how to call them.
 fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()> {
     let serve_args = ServeArgs {
+        role: ServeRole::All,
         database: args.database.display().to_string(),
         listen: args.listen.clone(),
+        practices_listen: None,
         config: None,
         keys: args.keys.clone(),
         public_url: None,
+        provider_ca: None,
+        client_cert: None,
+        client_key: None,
+        client_ca: None,
+        server_cert: None,
+        server_key: None,
     };
     let prepared = serve::prepare(&serve_args)?;
     serve::init_logs();
@@ -134,10 +142,12 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
     let token =
         openmig_auth::mint(&prepared.issuer, &doctor, chrono::Utc::now()).context("cannot mint the demo token")?;
     let writeback = match patients.ordinary {
-        Some(nhs) => Some(write_back_example(&args.database, nhs, prepared.store.as_ref())?),
+        Some(nhs) => Some(write_back_example(&args.database, nhs)?),
         None => None,
     };
-    serve::serve(prepared, &args.listen, None, |address, prepared, endpoints| {
+    serve::serve(prepared, |started| {
+        let address = started.gateway.context("the demo runs the gateway")?;
+        let practices = started.practices.as_ref().context("the demo runs the practices")?;
         let base = format!("http://{address}");
         output::banner(&format!("\n=== openmig is serving on {base} (Ctrl-C to stop) ==="));
         output::banner(&format!(
@@ -145,26 +155,25 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
         ));
         output::banner(&format!("gateway, FHIR R4 UK Core:       {base}/fhir/R4"));
         output::banner(&format!("gateway, medicines review:      {base}/api/v1/patients/<NHS number>/medicines"));
-        for practice in &prepared.practices {
+        for entry in &started.directory_practices {
+            let practice = &entry.practice;
             output::banner(&format!(
-                "provider {} ({}{}): {}{} (mutual TLS)",
+                "practice {} ({}{}): GP Connect {} (mutual TLS)",
                 practice.ods_code,
                 practice.clinical_system,
                 if practice.sharing_enabled { "" } else { ", sharing disabled" },
-                endpoints.get(&practice.ods_code).map_or("", String::as_str),
-                openmig_provider::base_path(&practice.ods_code)
+                entry.gp_connect,
             ));
         }
-        let tls = prepared.keys.join("tls");
-        if let (Some(practice), Some(endpoint)) =
-            (prepared.practices.first(), prepared.practices.first().and_then(|p| endpoints.get(&p.ods_code)))
-        {
+        let tls = started.keys.join("tls");
+        if let Some(entry) = started.directory_practices.first() {
             output::banner(&format!(
                 "fault injection (e.g. take {} down; the gateway then answers from its dated last-good copy):\n  \
                  curl --cacert {tls}/ca.pem --cert {tls}/gateway-client.pem --key {tls}/gateway-client.key \\\n    \
-                 -H 'Content-Type: application/json' -d '{{\"down\": true}}' {endpoint}/{}/_admin/faults",
-                practice.ods_code,
-                practice.ods_code,
+                 -H 'Content-Type: application/json' -d '{{\"down\": true}}' {}/{}/_admin/faults",
+                entry.practice.ods_code,
+                practices.origin,
+                entry.practice.ods_code,
                 tls = tls.display()
             ));
         }
@@ -188,7 +197,7 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
             output::banner(&format!(
                 "openmig inbox list --database {} --practice {practice} --all   # delivered to the practice's own system: {}/{practice}/inbox",
                 args.database.display(),
-                endpoints.get(practice).map_or("", String::as_str)
+                practices.origin
             ));
         }
         if let Some(nhs) = patients.dissented {
@@ -208,17 +217,15 @@ fn start_servers(args: &DemoArgs, patients: &DemoPatients) -> anyhow::Result<()>
 /// Writes the example emergency department discharge summary for `nhs` beside the
 /// database, for the printed write-back `curl`; returns the file and the patient's
 /// practice, whose inbox it goes to.
-fn write_back_example(
-    database: &std::path::Path,
-    nhs: NhsNumber,
-    store: &dyn openmig_store::Store,
-) -> anyhow::Result<(std::path::PathBuf, OdsCode)> {
-    let record = store.record(nhs).context("cannot read the demo patient")?.context("the demo patient is missing")?;
+fn write_back_example(database: &std::path::Path, nhs: NhsNumber) -> anyhow::Result<(std::path::PathBuf, OdsCode)> {
+    let directory = openmig_directory::SqliteDirectory::open_read_only(database)?;
+    let patient =
+        directory.patient(nhs).context("cannot read the directory")?.context("the demo patient is missing")?;
     let file = database.with_file_name("openmig-demo-discharge-summary.json");
     let document = openmig_inbox::examples::discharge_summary(&nhs.to_string(), "openmig-demo-discharge-1");
     let text = serde_json::to_string_pretty(&document).context("cannot write the example document")?;
     std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
-    Ok((file, record.patient.registration.practice))
+    Ok((file, patient.registration.practice))
 }
 
 /// The demo configuration's emergency department.

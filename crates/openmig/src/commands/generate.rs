@@ -1,9 +1,11 @@
-//! `openmig generate`: a synthetic region into a new store file.
+//! `openmig generate`: a synthetic region into a new directory file and, beside it, one
+//! clinical store per practice (`region.rs` has the layout).
 //!
-//! The file appears only when generation has fully succeeded: work goes into a temporary
-//! file beside the target, which is renamed over it at the end (atomic on one file
-//! system). On any failure, and on Ctrl-C, the temporary file is removed, so no partial
-//! store is ever left behind.
+//! The files appear only when generation has fully succeeded: work goes into a
+//! temporary file and folder beside the targets, which are renamed into place at the end
+//! (the practices' folder first, then the directory, each atomic on one file system).
+//! On any failure, and on Ctrl-C, the temporary ones are removed, so no partial region
+//! is ever left behind.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -12,10 +14,10 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::Local;
 use openmig_generator::{GeneratorConfig, Region};
-use openmig_store_sqlite::SqliteStore;
 
 use crate::cli::GenerateArgs;
 use crate::pipeline::{self, Produced};
+use crate::region::Layout;
 
 /// Runs the command.
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
@@ -26,7 +28,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         as_of: args.as_of.unwrap_or_else(|| openmig_domain::uk_time::uk_date(chrono::Utc::now())),
     };
     let started = Instant::now();
-    let produced = generate_file(config, &args.out, args.force)?;
+    let produced = generate_file(config, &args.out, args.force, &args.practices_url)?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "generated {} patients ({} entries) into {} in {:.1} s ({:.0} patients/s); content hash {}",
@@ -40,25 +42,29 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Generates `config` into `out` atomically (see the module docs).
-pub fn generate_file(config: GeneratorConfig, out: &Path, force: bool) -> anyhow::Result<Produced> {
+/// Generates `config` into the region whose directory is `out`, atomically (see the
+/// module docs), publishing the practices' endpoints under `practices_url`.
+pub fn generate_file(
+    config: GeneratorConfig,
+    out: &Path,
+    force: bool,
+    practices_url: &str,
+) -> anyhow::Result<Produced> {
     let region = Region::plan(config)?;
-    if out.exists() && !force {
-        bail!("{} already exists; refusing to overwrite it (use --force to replace it)", out.display());
+    let target = Layout::of(out);
+    for existing in [&target.directory, &target.practices] {
+        if existing.exists() && !force {
+            bail!("{} already exists; refusing to overwrite it (use --force to replace it)", existing.display());
+        }
     }
     if out.is_dir() {
         bail!("{} is a directory", out.display());
     }
     let temp = TempFile::beside(out)?;
-    let produced = {
-        let store = SqliteStore::create(&temp.path).with_context(|| format!("cannot create {}", out.display()))?;
-        store.set_bulk_load(true).context("cannot prepare the store for loading")?;
-        let produced = pipeline::generate_into(&region, &store)?;
-        store.set_bulk_load(false).context("cannot finish the store")?;
-        store.checkpoint().context("cannot finish the store")?;
-        produced
-    };
-    temp.persist(out)?;
+    std::fs::create_dir(&temp.layout.practices)
+        .with_context(|| format!("cannot create {}", temp.layout.practices.display()))?;
+    let produced = pipeline::generate_into(&region, &temp.layout, practices_url)?;
+    temp.persist(&target)?;
     set_aside_old_audit_checkpoints(out)?;
     Ok(produced)
 }
@@ -81,17 +87,17 @@ fn set_aside_old_audit_checkpoints(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The temporary file being written, for the interrupt handler to remove.
-static IN_PROGRESS: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The temporary region being written, for the interrupt handler to remove.
+static IN_PROGRESS: Mutex<Option<Layout>> = Mutex::new(None);
 
-/// On Ctrl-C while a file is being written, remove it and exit with the conventional
-/// status 130. Once no file is in progress the handler does nothing, so a process that
+/// On Ctrl-C while a region is being written, remove it and exit with the conventional
+/// status 130. Once nothing is in progress the handler does nothing, so a process that
 /// goes on after generating (`openmig demo` serving) stops through its own handler.
-fn remove_partial_file_on_interrupt() {
+fn remove_partial_files_on_interrupt() {
     // Only one handler may be installed per process; a second call is harmless.
     let _ = ctrlc::set_handler(|| {
-        let Some(path) = IN_PROGRESS.lock().ok().and_then(|mut p| p.take()) else { return };
-        remove_with_side_files(&path);
+        let Some(layout) = IN_PROGRESS.lock().ok().and_then(|mut p| p.take()) else { return };
+        remove_layout(&layout);
         eprintln!("error: interrupted; no output file was written");
         std::process::exit(130);
     });
@@ -106,9 +112,15 @@ pub(crate) fn remove_with_side_files(path: &Path) {
     }
 }
 
-/// A temporary store file (with its SQLite side files) removed unless persisted.
+/// Removes a region: its directory file (with side files) and its practices' folder.
+pub(crate) fn remove_layout(layout: &Layout) {
+    remove_with_side_files(&layout.directory);
+    let _ = std::fs::remove_dir_all(&layout.practices);
+}
+
+/// A temporary region (directory file and practices' folder) removed unless persisted.
 struct TempFile {
-    path: PathBuf,
+    layout: Layout,
     persisted: bool,
 }
 
@@ -126,16 +138,41 @@ impl TempFile {
         // Probe writability now, so an unwritable directory fails before any work.
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", target.display()))?;
         std::fs::remove_file(&path).with_context(|| format!("cannot write {}", target.display()))?;
-        remove_partial_file_on_interrupt();
+        let layout = Layout {
+            practices: dir.join(format!(".{name}.practices.partial-{}", std::process::id())),
+            directory: path,
+        };
+        remove_partial_files_on_interrupt();
         if let Ok(mut slot) = IN_PROGRESS.lock() {
-            *slot = Some(path.clone());
+            *slot = Some(layout.clone());
         }
-        Ok(TempFile { path, persisted: false })
+        Ok(TempFile { layout, persisted: false })
     }
 
-    fn persist(mut self, target: &Path) -> anyhow::Result<()> {
-        std::fs::rename(&self.path, target)
-            .with_context(|| format!("cannot move the new store into {}", target.display()))?;
+    /// Moves the practices' folder into place (setting a replaced one aside and removing
+    /// it once the new one is there), then the directory file.
+    fn persist(mut self, target: &Layout) -> anyhow::Result<()> {
+        let replaced = target.practices.with_file_name(format!(
+            ".{}.replaced-{}",
+            target.practices.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            std::process::id()
+        ));
+        if target.practices.exists() {
+            std::fs::rename(&target.practices, &replaced)
+                .with_context(|| format!("cannot set aside the old {}", target.practices.display()))?;
+        }
+        std::fs::rename(&self.layout.practices, &target.practices)
+            .with_context(|| format!("cannot move the new practices' stores into {}", target.practices.display()))?;
+        // A replaced directory's WAL and shared-memory files describe the old file; left
+        // beside the new one, SQLite would apply them to it.
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = target.directory.clone().into_os_string();
+            side.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(side));
+        }
+        std::fs::rename(&self.layout.directory, &target.directory)
+            .with_context(|| format!("cannot move the new directory into {}", target.directory.display()))?;
+        let _ = std::fs::remove_dir_all(&replaced);
         self.persisted = true;
         Ok(())
     }
@@ -147,7 +184,7 @@ impl Drop for TempFile {
             *slot = None;
         }
         if !self.persisted {
-            remove_with_side_files(&self.path);
+            remove_layout(&self.layout);
         }
     }
 }

@@ -1,20 +1,20 @@
 //! `openmig medicines`: one patient's medicines review.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use openmig_domain::medicines::{ReviewConfig, review};
-use openmig_store::Store;
 
 use crate::cli::MedicinesArgs;
-use crate::{database, medicines_text, output};
+use crate::region::Region;
+use crate::{medicines_text, output};
 
 /// Runs the command.
 pub fn run(args: MedicinesArgs) -> anyhow::Result<()> {
-    let store = database::open_read_only(&args.database)?;
-    let region = store.region()?.context("the database holds no region")?;
-    let Some(record) = store.record(args.nhs_number).context("cannot read the record")? else {
+    let region = Region::open(&args.database)?;
+    let as_of = region.info()?.as_of;
+    let Some(record) = region.record(args.nhs_number)? else {
         bail!("no patient with that NHS number in this database");
     };
-    let today = args.today.unwrap_or(region.as_of);
+    let today = args.today.unwrap_or(as_of);
     let config = ReviewConfig { changes_since: args.since, ..ReviewConfig::default() };
     let review = review(&record, today, &config);
     if args.json {

@@ -7,20 +7,20 @@ use openmig_domain::medicines::{FlagCode, RiskContext, flags_for, is_overdue, su
 use openmig_store::Store;
 
 use crate::cli::OverdueArgs;
-use crate::database;
 use crate::output;
+use crate::region::Region;
 
 /// Runs the command.
 pub fn run(args: OverdueArgs) -> anyhow::Result<()> {
     let ods =
         OdsCode::parse(&args.practice).with_context(|| format!("--practice '{}' is not an ODS code", args.practice))?;
     let wanted = args.flag.as_deref().map(parse_flag).transpose()?;
-    let store = database::open_read_only(&args.database)?;
-    let region = store.region()?.context("the database holds no region")?;
-    if store.practice(&ods)?.is_none() {
+    let region = Region::open(&args.database)?;
+    let today = region.info()?.as_of;
+    if openmig_directory::Directory::practice(&region.directory, &ods)?.is_none() {
         bail!("no practice {ods} in this database");
     }
-    let today = region.as_of;
+    let store = region.store(&ods)?;
     for line in overdue_in_practice(&store, &ods, wanted, args.grace_days, today)? {
         output::line(&line.to_string())?;
     }
