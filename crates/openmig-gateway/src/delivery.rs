@@ -86,6 +86,13 @@ impl PracticeDelivery {
         }
     }
 
+    /// Delivers to the endpoints `directory` names rather than the gateway's directory
+    /// (a practice's system started apart from the directory's entry, as in tests).
+    pub fn reaching(mut self, directory: Arc<dyn Directory>) -> PracticeDelivery {
+        self.directory = directory;
+        self
+    }
+
     /// The `writeback.deliver` entry for `item`, on behalf of its sender.
     fn audit_delivered(&self, item: &InboxItem, trace_id: String) -> Result<(), DeliveryError> {
         let event = AuditEvent {

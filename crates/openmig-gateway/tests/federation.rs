@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,23 +14,7 @@ use openmig_gateway::GatewayConfig;
 use openmig_gateway::federation::{Federation, FederationOptions};
 use openmig_gateway::lastgood::LastGoodCache;
 use openmig_provider::{FaultSettings, Faults};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
 use openmig_tls::DemoPki;
-
-/// A provider listener serving the region with fault injection.
-fn start_provider(region: &Path, pki: &DemoPki) -> (Faults, SocketAddr) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(region).unwrap());
-    let faults = Faults::new();
-    let router = openmig_provider::router_with_faults(store, now, faults.clone());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let address = listener.local_addr().unwrap();
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    let config = openmig_tls::server_config(pki);
-    tokio::spawn(openmig_tls::serve_tls(listener, router, config, std::future::pending()));
-    (faults, address)
-}
 
 /// The practices' fault switches: `ODS` and `CLOSED_ODS` on one listener, `OTHER_ODS`
 /// on its own.
@@ -51,21 +32,17 @@ fn federated_with(cache: bool, other_refuses: bool) -> (TestGateway, Practices) 
     let mut practices = None;
     let gateway = gateway_built(GatewayConfig::demo(), |region, dir| {
         let pki = DemoPki::generate().unwrap();
-        let (main, main_address) = start_provider(region, &pki);
-        let (other, other_address) = start_provider(region, &pki);
+        let (main, other) = (Faults::new(), Faults::new());
+        let main_origin = start_practices(region, &pki, main.clone());
+        let other_origin = start_practices(region, &pki, other.clone());
         practices = Some(Practices { main, other });
-        let endpoint = |address: SocketAddr| format!("https://127.0.0.1:{}", address.port());
-        let other_address = if other_refuses {
+        let other_origin = if other_refuses {
             let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            closed.local_addr().unwrap()
+            format!("https://127.0.0.1:{}", closed.local_addr().unwrap().port())
         } else {
-            other_address
+            other_origin
         };
-        let endpoints = HashMap::from([
-            (OdsCode::parse(ODS).unwrap(), endpoint(main_address)),
-            (OdsCode::parse(CLOSED_ODS).unwrap(), endpoint(main_address)),
-            (OdsCode::parse(OTHER_ODS).unwrap(), endpoint(other_address)),
-        ]);
+        let origins = vec![(ODS, main_origin.clone()), (CLOSED_ODS, main_origin), (OTHER_ODS, other_origin)];
         let options = FederationOptions {
             deadline: Duration::from_millis(800),
             bulkhead: 8,
@@ -80,9 +57,8 @@ fn federated_with(cache: bool, other_refuses: bool) -> (TestGateway, Practices) 
             )
         });
         let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
-        let federation =
-            Federation::new(client, endpoints, options, cache, "200000000999".into(), Arc::new(now)).unwrap();
-        Some(Arc::new(federation))
+        let federation = Federation::new(client, options, cache, "200000000999".into(), Arc::new(now)).unwrap();
+        (Arc::new(federation), origins)
     });
     (gateway, practices.unwrap())
 }
@@ -159,7 +135,7 @@ async fn a_slow_practice_is_cut_off_at_the_deadline() {
     for _ in 0..2 {
         assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 503);
     }
-    let federation = gateway.gateway.federation.clone().unwrap();
+    let federation = Arc::clone(&gateway.gateway.federation);
     assert_eq!(federation.breaker_states(), vec![(ods(ODS), "open")]);
 }
 
@@ -190,7 +166,7 @@ fn nhs_str(nhs: openmig_domain::NhsNumber) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_breaker_opens_on_repeated_failure_then_half_opens_and_recovers() {
     let (gateway, practices) = federated(false);
-    let federation = gateway.gateway.federation.clone().unwrap();
+    let federation = Arc::clone(&gateway.gateway.federation);
     practices.main.set(&ods(ODS), FaultSettings { status: Some(503), ..FaultSettings::default() }).unwrap();
     for _ in 0..3 {
         assert_eq!(medicines(&gateway, EXAMPLE_NHS).await.0.status, 503);
@@ -291,7 +267,7 @@ async fn a_flapping_practice_always_gets_an_answer_live_or_dated() {
     }
     assert!(sources.iter().any(|s| s == "live"), "{sources:?}");
     assert!(sources.iter().any(|s| s.starts_with("last-good")), "{sources:?}");
-    let federation = gateway.gateway.federation.clone().unwrap();
+    let federation = Arc::clone(&gateway.gateway.federation);
     assert_eq!(federation.breaker_states(), vec![(ods(ODS), "closed")], "alternate failures never open it");
 }
 

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -366,7 +365,9 @@ fn start_practice_system(gateway: &TestGateway) -> PracticeSystem {
     let pki = DemoPki::generate().unwrap();
     let received = Arc::new(Inbox::open(&gateway.dir.path().join("practices.db")).unwrap());
     let faults = Faults::new();
-    let router = openmig_provider::practice_systems(Arc::clone(&gateway.gateway.store), now, faults.clone(), received);
+    let store: Arc<dyn openmig_store::Store> =
+        Arc::new(openmig_store_sqlite::SqliteStore::open_read_only(&region_path(gateway.dir.path())).unwrap());
+    let router = openmig_provider::practice_systems(store, now, faults.clone(), received);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -386,13 +387,18 @@ impl PracticeSystem {
 
     /// The gateway's delivery to this practice.
     fn delivery(&self, gateway: &TestGateway) -> PracticeDelivery {
+        let relocated = openmig_directory::Relocated::new(
+            Arc::clone(&gateway.gateway.directory),
+            [OdsCode::parse(ODS).unwrap()],
+            &self.endpoint,
+        );
         PracticeDelivery::new(
             &gateway.gateway,
             openmig_tls::https_client(openmig_tls::client_config(&self.pki)),
-            HashMap::from([(OdsCode::parse(ODS).unwrap(), self.endpoint.clone())]),
             "200000000999".into(),
             tokio::runtime::Handle::current(),
         )
+        .reaching(Arc::new(relocated))
     }
 
     /// What the practice's system has received, asked over mutual TLS.

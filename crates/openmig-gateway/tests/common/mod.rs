@@ -13,11 +13,14 @@ use axum::http::{Request, Response};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use openmig_audit::{AuditLog, AuditOptions, CheckpointKey, ReportFilter, ReportSubject};
 use openmig_auth::{IssuerKey, TokenRequest, TrustedIssuers};
+use openmig_directory::{Directory, DirectoryPractice, Endpoint, SqliteDirectory};
 use openmig_domain::fixtures::{self, AS_OF};
 use openmig_domain::{ConsentBasis, GpRecord, NhsNumber, OdsCode, Practice, Role};
+use openmig_gateway::federation::{Federation, FederationOptions};
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_store::{PracticeEntry, PreparedRecord, Store};
 use openmig_store_sqlite::SqliteStore;
+use openmig_tls::DemoPki;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -150,8 +153,44 @@ pub fn gateway() -> TestGateway {
     gateway_with(GatewayConfig::demo())
 }
 
+/// A gateway federating to the fixture practices' systems (one mutual-TLS listener on
+/// loopback serving the region store), as `openmig serve --role all` runs them.
 pub fn gateway_with(config: GatewayConfig) -> TestGateway {
-    gateway_built(config, |_, _| None)
+    gateway_built(config, |region, _| {
+        let pki = DemoPki::generate().unwrap();
+        let origin = start_practices(region, &pki, openmig_provider::Faults::new());
+        let endpoints = [ODS, CLOSED_ODS, OTHER_ODS].map(|ods| (ods, origin.clone())).to_vec();
+        let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
+        let options = FederationOptions::default();
+        let federation = Federation::new(client, options, None, "200000000999".into(), Arc::new(now)).unwrap();
+        (Arc::new(federation), endpoints)
+    })
+}
+
+/// Serves every practice of the region store file (with `faults`) on one mutual-TLS
+/// loopback listener; returns its origin, `https://127.0.0.1:PORT`.
+pub fn start_practices(region: &std::path::Path, pki: &DemoPki, faults: openmig_provider::Faults) -> String {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(region).unwrap());
+    let router = openmig_provider::router_with_faults(store, now, faults);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    tokio::spawn(openmig_tls::serve_tls(listener, router, openmig_tls::server_config(pki), std::future::pending()));
+    format!("https://127.0.0.1:{}", address.port())
+}
+
+/// The directory entry of a fixture practice reached at `origin`, laid out as openmig's
+/// practices serve it.
+pub fn directory_entry(entry: &PracticeEntry, origin: &str) -> DirectoryPractice {
+    let ods = &entry.practice.ods_code;
+    DirectoryPractice {
+        practice: entry.practice.clone(),
+        gp_connect: Endpoint::parse(&format!("{origin}{}", openmig_provider::base_path(ods))).unwrap(),
+        documents: Some(
+            Endpoint::parse(&format!("{origin}{}", openmig_provider::inbox::inbox_base_path(ods))).unwrap(),
+        ),
+    }
 }
 
 /// The region store file a test gateway reads (also what test providers serve).
@@ -159,11 +198,13 @@ pub fn region_path(dir: &std::path::Path) -> PathBuf {
     dir.join("region.db")
 }
 
-/// A gateway whose federation `federate` makes from the region store file and the
-/// test directory (`None`: in-process reads).
+/// A gateway whose federation `federate` makes from the region store file (what the
+/// practices' systems serve) and the test directory, returning with it the origin each
+/// practice is reached at (`(ODS, https://host:port)`), which the directory then names.
+/// The gateway itself gets the directory only.
 pub fn gateway_built(
     config: GatewayConfig,
-    federate: impl FnOnce(&std::path::Path, &std::path::Path) -> Option<Arc<openmig_gateway::federation::Federation>>,
+    federate: impl FnOnce(&std::path::Path, &std::path::Path) -> (Arc<Federation>, Vec<(&'static str, String)>),
 ) -> TestGateway {
     let dir = tempfile::tempdir().unwrap();
     let path = region_path(dir.path());
@@ -184,7 +225,27 @@ pub fn gateway_built(
         let prepared: Vec<PreparedRecord> = records.iter().map(|r| PreparedRecord::prepare(r, true, AS_OF)).collect();
         store.upsert_records(&prepared).unwrap();
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_read_only(&path).unwrap());
+    let (federation, origins) = federate(&path, dir.path());
+    let directory_path = dir.path().join("directory.db");
+    {
+        let store = SqliteStore::open_read_only(&path).unwrap();
+        let directory = SqliteDirectory::create(&directory_path).unwrap();
+        let entries: Vec<DirectoryPractice> = origins
+            .iter()
+            .map(|(ods, origin)| {
+                directory_entry(&store.practice(&OdsCode::parse(ods).unwrap()).unwrap().unwrap(), origin)
+            })
+            .collect();
+        directory.upsert_practices(&entries).unwrap();
+        let mut patients = Vec::new();
+        for ods in [ODS, CLOSED_ODS, OTHER_ODS] {
+            for nhs in store.practice_patients(&OdsCode::parse(ods).unwrap(), None, 1_000).unwrap() {
+                patients.push(store.record(nhs).unwrap().unwrap().patient);
+            }
+        }
+        directory.upsert_patients(&patients).unwrap();
+    }
+    let directory: Arc<dyn Directory> = Arc::new(SqliteDirectory::open_read_only(&directory_path).unwrap());
     let keys_dir = dir.path().join("keys");
     let key = IssuerKey::load_or_create(&keys_dir).unwrap();
     let audit_db = dir.path().join("audit.db");
@@ -193,7 +254,7 @@ pub fn gateway_built(
         AuditLog::open(&audit_db, CheckpointKey::load_or_create(&keys_dir).unwrap(), AuditOptions::default()).unwrap();
     let gateway = Gateway {
         config,
-        store,
+        directory,
         issuers: TrustedIssuers::from_key(&key),
         audience: AUDIENCE.into(),
         audit: Arc::new(audit),
@@ -201,7 +262,7 @@ pub fn gateway_built(
         public_url: PUBLIC_URL.into(),
         clock: Arc::new(now),
         inbox: Arc::new(openmig_inbox::Inbox::open(&audit_db).unwrap()),
-        federation: federate(&path, dir.path()),
+        federation,
         metrics: Arc::new(openmig_gateway::metrics::Metrics::new()),
     };
     TestGateway { gateway: Arc::new(gateway), key, audit_db, checkpoints, keys_dir, dir }
