@@ -246,6 +246,17 @@ pub fn gateway_built(
         directory.upsert_patients(&patients).unwrap();
     }
     let directory: Arc<dyn Directory> = Arc::new(SqliteDirectory::open_read_only(&directory_path).unwrap());
+    gateway_over(config, directory, federation, dir)
+}
+
+/// A gateway over `directory` (and nothing else), federating through `federation`, with
+/// its audit log and keys in `dir`.
+pub fn gateway_over(
+    config: GatewayConfig,
+    directory: Arc<dyn Directory>,
+    federation: Arc<Federation>,
+    dir: tempfile::TempDir,
+) -> TestGateway {
     let keys_dir = dir.path().join("keys");
     let key = IssuerKey::load_or_create(&keys_dir).unwrap();
     let audit_db = dir.path().join("audit.db");
