@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-#[test]
-fn crate_dependencies_flow_one_way() {
+/// Every workspace crate with its normal (non-test) dependencies on other openmig crates.
+fn internal_edges() -> BTreeMap<String, BTreeSet<String>> {
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -26,14 +26,26 @@ fn crate_dependencies_flow_one_way() {
             .collect();
         edges.insert(name, internal);
     }
+    edges
+}
+
+#[test]
+fn crate_dependencies_flow_one_way() {
+    let edges = internal_edges();
     let allowed: &[(&str, &[&str])] = &[
         ("openmig-domain", &[]),
+        ("openmig-codec", &["openmig-domain"]),
         ("openmig-generator", &["openmig-domain"]),
         ("openmig-fhir", &["openmig-domain"]),
-        ("openmig-store", &["openmig-domain"]),
+        ("openmig-gpconnect", &["openmig-domain", "openmig-fhir"]),
+        ("openmig-store", &["openmig-codec", "openmig-domain"]),
         ("openmig-sqlite-file", &[]),
+        ("openmig-directory", &["openmig-codec", "openmig-domain", "openmig-sqlite-file"]),
         ("openmig-store-sqlite", &["openmig-domain", "openmig-sqlite-file", "openmig-store"]),
-        ("openmig-provider", &["openmig-domain", "openmig-fhir", "openmig-inbox", "openmig-store"]),
+        (
+            "openmig-provider",
+            &["openmig-domain", "openmig-fhir", "openmig-gpconnect", "openmig-inbox", "openmig-store"],
+        ),
         ("openmig-auth", &["openmig-domain"]),
         ("openmig-audit", &["openmig-domain", "openmig-sqlite-file"]),
         ("openmig-inbox", &["openmig-domain", "openmig-sqlite-file"]),
@@ -43,11 +55,12 @@ fn crate_dependencies_flow_one_way() {
             &[
                 "openmig-audit",
                 "openmig-auth",
+                "openmig-codec",
+                "openmig-directory",
                 "openmig-domain",
                 "openmig-fhir",
+                "openmig-gpconnect",
                 "openmig-inbox",
-                "openmig-provider",
-                "openmig-store",
                 "openmig-tls",
             ],
         ),
@@ -56,6 +69,7 @@ fn crate_dependencies_flow_one_way() {
             &[
                 "openmig-audit",
                 "openmig-auth",
+                "openmig-directory",
                 "openmig-domain",
                 "openmig-gateway",
                 "openmig-fhir",
@@ -80,4 +94,25 @@ fn crate_dependencies_flow_one_way() {
         let extra: Vec<_> = deps.difference(&allowed_deps).collect();
         assert!(extra.is_empty(), "{name} must not depend on {extra:?}");
     }
+}
+
+/// Architecture invariant: the gateway holds no clinical record. Nothing it is built
+/// from, directly or through another crate, can open a practice's clinical store: no
+/// store trait, no store backend, no provider.
+#[test]
+fn the_gateway_cannot_reach_a_clinical_store() {
+    let edges = internal_edges();
+    let mut reached = BTreeSet::new();
+    let mut to_visit = vec!["openmig-gateway".to_string()];
+    while let Some(name) = to_visit.pop() {
+        for dependency in edges.get(&name).into_iter().flatten() {
+            if reached.insert(dependency.clone()) {
+                to_visit.push(dependency.clone());
+            }
+        }
+    }
+    for forbidden in ["openmig-store", "openmig-store-sqlite", "openmig-provider", "openmig-generator"] {
+        assert!(!reached.contains(forbidden), "openmig-gateway reaches {forbidden} through {reached:?}");
+    }
+    assert!(reached.contains("openmig-directory"), "the gateway reads the directory");
 }
