@@ -15,7 +15,6 @@ use chrono::{TimeZone, Utc};
 use common::{http_post, start};
 use openmig_domain::OdsCode;
 use openmig_inbox::{DeliveryError, DocumentKind, Inbox, InboxDocument, Sender};
-use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -178,10 +177,14 @@ fn a_practice_lists_and_acknowledges_its_inbox_in_the_store_file() {
     assert!(all.contains("#1  ") && all.contains("acknowledged by Pat Reception at "), "{all}");
     assert_eq!(list(&db, "Z90003", &[]), "no unacknowledged documents in the inbox of Z90003\n");
 
-    // The store is unharmed: it opens read-write and read-only, and the CLI reads it.
-    let store = SqliteStore::open(&db).unwrap();
+    // The region is unharmed: the directory and each practice's store open, and the CLI
+    // reads them.
+    let directory = openmig_directory::SqliteDirectory::open(&db).unwrap();
+    assert_eq!(openmig_directory::Directory::practices(&directory).unwrap().len(), 2);
+    drop(directory);
+    let practices = db.with_file_name(format!("{}-practices", db.file_stem().unwrap().to_string_lossy()));
+    let store = SqliteStore::open(&practices.join("Z90001.db")).unwrap();
     store.check_integrity().unwrap();
-    assert_eq!(store.practices().unwrap().len(), 2);
     drop(store);
     openmig().args(["info", "--hash", "--database"]).arg(&db).assert().success();
     openmig().args(["record", &nhs, "--database"]).arg(&db).assert().success();

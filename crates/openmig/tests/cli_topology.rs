@@ -1,0 +1,237 @@
+//! Two hosts, as a real deployment runs: `serve --role practices` with the region's
+//! clinical stores, and `serve --role gateway` as a separate process given a copy of the
+//! directory file alone, in a folder with no clinical store anywhere near it. A clinician
+//! view works end to end; the endpoint the directory publishes answers over mutual TLS;
+//! with the practices stopped the gateway answers from its dated copy or says the record
+//! is unavailable, never from a local file.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Lines};
+use std::path::Path;
+use std::process::{ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use assert_cmd::Command as Cli;
+use assert_cmd::cargo::cargo_bin;
+use common::*;
+use serde_json::Value;
+
+fn openmig() -> Cli {
+    Cli::cargo_bin("openmig").unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `openmig serve ARGS`, with the lines it prints.
+fn serve(args: &[&str]) -> (Server, Lines<BufReader<ChildStdout>>) {
+    let child =
+        Command::new(cargo_bin("openmig")).arg("serve").args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn();
+    let mut server = Server(child.unwrap());
+    let stdout = server.0.stdout.take().unwrap();
+    (server, BufReader::new(stdout).lines())
+}
+
+/// Reads printed lines until one starts with `prefix`; returns the rest of it.
+fn line_after(lines: &mut Lines<BufReader<ChildStdout>>, prefix: &str) -> String {
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix(prefix) {
+            return rest.trim().to_string();
+        }
+    }
+    panic!("the server never printed {prefix:?}");
+}
+
+fn stdout(command: &mut Cli) -> String {
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+#[test]
+fn a_gateway_holding_only_the_directory_federates_to_practices_served_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (practices_host, gateway_host) = (dir.path().join("practices-host"), dir.path().join("gateway-host"));
+    std::fs::create_dir_all(&practices_host).unwrap();
+    std::fs::create_dir_all(&gateway_host).unwrap();
+    let region = practices_host.join("region.db");
+    let port = free_port();
+    let practices_url = format!("https://127.0.0.1:{port}");
+    openmig()
+        .args(["generate", "--patients", "600", "--practices", "2", "--seed", "3", "--as-of", "2026-11-25"])
+        .args(["--practices-url", &practices_url, "--out"])
+        .arg(&region)
+        .assert()
+        .success();
+    // The gateway's host gets the directory file and nothing else.
+    let directory = gateway_host.join("directory.db");
+    std::fs::copy(&region, &directory).unwrap();
+    let keys = dir.path().join("keys");
+    let keys_arg = keys.to_str().unwrap();
+
+    let practices_listen = format!("127.0.0.1:{port}");
+    let (mut practices, mut practice_lines) = serve(&[
+        "--role",
+        "practices",
+        "--database",
+        region.to_str().unwrap(),
+        "--practices-listen",
+        &practices_listen,
+        "--keys",
+        keys_arg,
+    ]);
+    assert_eq!(line_after(&mut practice_lines, "practices' systems:"), practices_url);
+    let (_gateway, mut gateway_lines) = serve(&[
+        "--role",
+        "gateway",
+        "--database",
+        directory.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--keys",
+        keys_arg,
+    ]);
+    let banner = line_after(&mut gateway_lines, "gateway:");
+    let address = banner.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    assert!(!gateway_host.join("directory-practices").exists(), "no clinical store beside the gateway's file");
+
+    let token =
+        stdout(openmig().args(["token", "--keys", keys_arg, "--user", "555000000001", "--role", "doctor"]).args([
+            "--org",
+            "ZC010",
+            "--consent",
+            "given",
+        ]));
+    let token = token.trim();
+    // A patient on an anticoagulant at a practice that shares, found as a clinician would:
+    // by trace.
+    let candidates =
+        stdout(openmig().args(["patients", "--trait", "anticoagulant", "--limit", "40", "--database"]).arg(&region));
+    let (nhs, trace) = candidates
+        .lines()
+        .map(|nhs| (nhs.to_string(), json(&http_get(&address, &format!("/directory/patients/{nhs}"), Some(token)).1)))
+        .find(|(_, trace)| trace["practice"]["sharingEnabled"] == true)
+        .expect("an anticoagulated patient at a sharing practice");
+    let ods = trace["practice"]["odsCode"].as_str().unwrap().to_string();
+    let endpoint = trace["practice"]["gpConnectEndpoint"].as_str().unwrap().to_string();
+    assert_eq!(endpoint, format!("{practices_url}/{ods}/STU3/1/gpconnect/structured/fhir"));
+    assert!(trace["practice"]["asid"].as_str().is_some_and(|asid| !asid.is_empty()), "{trace}");
+
+    // The clinical content the gateway shows is the practice's own.
+    let expected = json(&stdout(openmig().args(["medicines", &nhs, "--json", "--database"]).arg(&region)));
+    let (status, body) = http_get(&address, &format!("/api/v1/patients/{nhs}/medicines"), Some(token));
+    assert_eq!(status, 200, "{body}");
+    let live = json(&body);
+    assert_eq!(live["recordSource"]["live"], true);
+    let names = |review: &Value| -> Vec<String> {
+        review["current"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(!names(&expected).is_empty());
+    assert_eq!(names(&live), names(&expected), "the same current medicines, read over federation");
+    assert!(body.contains("Anticoagulant"), "the anticoagulant flag: {body}");
+
+    // The published endpoint answers metadata over mutual TLS, with the demo PKI.
+    let pki = openmig_tls::DemoPki::load(&keys.join("tls")).unwrap();
+    let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (metadata_status, _, metadata) = runtime
+        .block_on(client.get(&format!("{endpoint}/metadata"), Default::default(), Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(metadata_status, 200);
+    assert_eq!(json(&String::from_utf8_lossy(&metadata))["resourceType"], "CapabilityStatement");
+    let stranger = openmig_tls::DemoPki::generate().unwrap();
+    let untrusted = openmig_tls::https_client(openmig_tls::client_config(&stranger));
+    let refused =
+        runtime.block_on(untrusted.get(&format!("{endpoint}/metadata"), Default::default(), Duration::from_secs(5)));
+    assert!(refused.is_err(), "a client trusting another CA does not get an answer");
+    drop(Arc::new(runtime));
+
+    // The practices go away: the viewed patient comes from the dated copy, another patient
+    // is "unavailable", and nothing is read from a local clinical file.
+    drop(practice_lines);
+    let _ = practices.0.kill();
+    let _ = practices.0.wait();
+    let (status, body) = http_get(&address, &format!("/api/v1/patients/{nhs}/medicines"), Some(token));
+    assert_eq!(status, 200, "{body}");
+    let copy = json(&body);
+    assert_eq!(copy["recordSource"]["live"], false);
+    assert!(copy["recordSource"]["warning"].as_str().unwrap().starts_with("NOT CURRENT"), "{body}");
+    assert_eq!(names(&copy), names(&expected));
+    let other = candidates.lines().find(|other| *other != nhs).unwrap();
+    let (status, body) = http_get(&address, &format!("/api/v1/patients/{other}/medicines"), Some(token));
+    assert!(status == 503 || status == 403, "{status} {body}");
+    if status == 503 {
+        assert!(body.contains("GP_RECORD_UNAVAILABLE"), "{body}");
+    }
+}
+
+/// The one line a failed start prints, and that it failed.
+fn start_error(args: &[&str]) -> String {
+    let output = openmig().arg("serve").args(args).timeout(Duration::from_secs(30)).output().unwrap();
+    assert!(!output.status.success(), "serve {args:?} should refuse to start");
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn bad_settings_stop_the_start_with_one_line_and_nothing_half_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = dir.path().join("region.db");
+    openmig()
+        .args(["generate", "--patients", "50", "--practices", "1", "--seed", "2", "--out"])
+        .arg(&region)
+        .assert()
+        .success();
+    let keys = dir.path().join("keys");
+    let (region_arg, keys_arg) = (region.to_str().unwrap(), keys.to_str().unwrap());
+    let listen = ["--listen", "127.0.0.1:0", "--practices-listen", "127.0.0.1:0"];
+
+    // clap's refusal, kept to one line by main.rs, exit status 2.
+    let output = openmig().args(["serve", "--role", "hospital", "--database", region_arg]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid value 'hospital' for '--role"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+
+    let missing = dir.path().join("missing.db");
+    let error = start_error(&["--role", "gateway", "--database", missing.to_str().unwrap(), "--keys", keys_arg]);
+    assert!(error.contains("directory not found"), "{error}");
+
+    let lonely = dir.path().join("lonely");
+    std::fs::create_dir(&lonely).unwrap();
+    std::fs::copy(&region, lonely.join("region.db")).unwrap();
+    let lonely_region = lonely.join("region.db");
+    let error =
+        start_error(&["--role", "practices", "--database", lonely_region.to_str().unwrap(), "--keys", keys_arg]);
+    assert!(error.contains("practices' stores"), "{error}");
+
+    let wrong_ca = dir.path().join("not-a-ca.pem");
+    std::fs::write(&wrong_ca, "not a certificate").unwrap();
+    let mut args = vec!["--role", "gateway", "--database", region_arg, "--keys", keys_arg, "--provider-ca"];
+    args.push(wrong_ca.to_str().unwrap());
+    args.extend(listen);
+    let error = start_error(&args);
+    assert!(error.contains("not-a-ca.pem") && error.contains("CERTIFICATE"), "{error}");
+
+    set_endpoint(&region, "http://127.0.0.1:9443/Z90001/STU3/1/gpconnect/structured/fhir");
+    let mut args = vec!["--role", "gateway", "--database", region_arg, "--keys", keys_arg];
+    args.extend(listen);
+    let error = start_error(&args);
+    assert!(error.contains("Z90001") && error.contains("not https"), "{error}");
+    assert!(!dir.path().join("region.db.audit-checkpoints.jsonl").exists(), "nothing was started");
+}
+
+/// What a hand edit of the directory would leave (the CLI refuses to write it).
+fn set_endpoint(directory: &Path, url: &str) {
+    let connection = rusqlite::Connection::open(directory).unwrap();
+    connection.execute("UPDATE directory_practice SET gp_connect_endpoint = ?1", [url]).unwrap();
+}
