@@ -51,6 +51,9 @@ pub enum Command {
     /// A practice's inbox of write-back documents: list them, or acknowledge one.
     #[command(subcommand)]
     Inbox(crate::commands::inbox::InboxCommand),
+    /// The directory's practices and their endpoints: list them, or point one elsewhere.
+    #[command(subcommand)]
+    Directory(crate::commands::directory::DirectoryCommand),
 }
 
 /// `openmig serve`.
@@ -145,8 +148,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub force: bool,
     /// Where the practices' systems will be served (`https://host:port`): the directory
-    /// publishes each practice's GP Connect and document endpoints under it. Change one
-    /// later with `openmig directory set-endpoint`.
+    /// publishes each practice's GP Connect and document endpoints under it.
     #[arg(long, default_value = DEFAULT_PRACTICES_URL)]
     pub practices_url: String,
 }

@@ -235,3 +235,51 @@ fn set_endpoint(directory: &Path, url: &str) {
     let connection = rusqlite::Connection::open(directory).unwrap();
     connection.execute("UPDATE directory_practice SET gp_connect_endpoint = ?1", [url]).unwrap();
 }
+
+#[test]
+fn the_operator_lists_the_directory_and_points_a_practice_at_another_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = dir.path().join("region.db");
+    openmig()
+        .args(["generate", "--patients", "60", "--practices", "2", "--seed", "4", "--out"])
+        .arg(&region)
+        .args(["--practices-url", "https://gp.example:9443"])
+        .assert()
+        .success();
+    let hash = |text: &str| text.lines().find(|l| l.starts_with("stored content hash")).unwrap().to_string();
+    let before = hash(&stdout(openmig().args(["info", "--hash", "--database"]).arg(&region)));
+    let listed = stdout(openmig().args(["directory", "list", "--database"]).arg(&region));
+    assert!(listed.contains("GP Connect: https://gp.example:9443/Z90001/STU3/1/gpconnect/structured/fhir"), "{listed}");
+    assert!(listed.contains("documents:  https://gp.example:9443/Z90002/inbox/fhir"), "{listed}");
+
+    let refused = openmig()
+        .args(["directory", "set-endpoint", "--practice", "Z90002", "--gp-connect", "http://emis.example/gpc"])
+        .arg("--database")
+        .arg(&region)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not https") && stderr.trim_end().lines().count() == 1, "{stderr}");
+
+    let unknown = openmig()
+        .args(["directory", "set-endpoint", "--practice", "Z99999", "--gp-connect", "https://emis.example/gpc"])
+        .arg("--database")
+        .arg(&region)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no practice Z99999"));
+
+    openmig()
+        .args(["directory", "set-endpoint", "--practice", "Z90002", "--no-documents"])
+        .args(["--gp-connect", "https://emis.example/gpc/Z90002/fhir/"])
+        .arg("--database")
+        .arg(&region)
+        .assert()
+        .success();
+    let listed = stdout(openmig().args(["directory", "list", "--database"]).arg(&region));
+    assert!(listed.contains("GP Connect: https://emis.example/gpc/Z90002/fhir\n    documents:  none"), "{listed}");
+    assert!(listed.contains("GP Connect: https://gp.example:9443/Z90001/"), "the other practice is unchanged");
+    // The region's content is the same: endpoints are settings, not content.
+    assert_eq!(before, hash(&stdout(openmig().args(["info", "--hash", "--database"]).arg(&region))));
+}

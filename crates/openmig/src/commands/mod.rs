@@ -7,6 +7,7 @@ mod bench_federation;
 mod bench_gateway;
 mod bench_region;
 mod demo;
+pub(crate) mod directory;
 mod generate;
 pub(crate) mod inbox;
 mod info;
@@ -35,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(args) => token::run(args),
         Command::Audit(command) => audit::run(command),
         Command::Inbox(command) => inbox::run(command),
+        Command::Directory(command) => directory::run(command),
     }
 }
