@@ -34,7 +34,9 @@ use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_provider::{Faults, PracticeStores};
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
-use openmig_tls::{DemoPki, TlsFiles};
+use openmig_tls::{
+    CA_CERT_FILE, DemoPki, GATEWAY_CERT_FILE, GATEWAY_KEY_FILE, PROVIDER_CERT_FILE, PROVIDER_KEY_FILE, TlsFiles,
+};
 
 use crate::cli::{ServeArgs, ServeRole};
 use crate::output;
@@ -140,27 +142,19 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
     let defaults_used = (runs_practices && (args.client_ca.is_none() || args.server_cert.is_none()))
         || (runs_gateway && (args.provider_ca.is_none() || args.client_cert.is_none()));
     let demo_dir = args.keys.join("tls");
-    let pki = if defaults_used {
-        Some(DemoPki::load_or_create(&demo_dir).context("cannot load the demo TLS certificates")?)
-    } else {
-        None
-    };
+    if defaults_used {
+        // Creates the demo files on first use, and checks them (chains, dates, usages).
+        DemoPki::load_or_create(&demo_dir).context("cannot load the demo TLS certificates")?;
+    }
     let practices = match args.role {
         ServeRole::Gateway => None,
         ServeRole::Practices | ServeRole::All => {
             let default_listen = if args.role == ServeRole::All { "127.0.0.1:0" } else { DEFAULT_PRACTICES_LISTEN };
             let listen = args.practices_listen.clone().unwrap_or_else(|| default_listen.to_string());
-            let server_tls = match (&args.client_ca, &args.server_cert, &args.server_key) {
-                (None, None, None) => openmig_tls::server_config(pki.as_ref().expect("defaults use the demo PKI")),
-                (trusted, certificate, key) => {
-                    let demo = &demo_dir;
-                    let trusted = trusted.clone().unwrap_or_else(|| demo.join(openmig_tls::CA_CERT_FILE));
-                    let certificate = certificate.clone().unwrap_or_else(|| demo.join(openmig_tls::PROVIDER_CERT_FILE));
-                    let key = key.clone().unwrap_or_else(|| demo.join(openmig_tls::PROVIDER_KEY_FILE));
-                    let files = TlsFiles { trusted: &trusted, certificate: &certificate, key: &key };
-                    openmig_tls::server_config_from_files(files).context("cannot set up the practices' TLS")?
-                }
-            };
+            let files = [&args.client_ca, &args.server_cert, &args.server_key];
+            let files = side_files(&demo_dir, files, [CA_CERT_FILE, PROVIDER_CERT_FILE, PROVIDER_KEY_FILE]);
+            let server_tls =
+                openmig_tls::server_config_from_files(files.tls()).context("cannot set up the practices' TLS")?;
             Some(open_practices(&layout, listen, server_tls)?)
         }
     };
@@ -178,17 +172,10 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
                 Some(path) => GatewayConfig::load(path)?,
                 None => GatewayConfig::demo(),
             };
-            let client_tls = match (&args.provider_ca, &args.client_cert, &args.client_key) {
-                (None, None, None) => openmig_tls::client_config(pki.as_ref().expect("defaults use the demo PKI")),
-                (trusted, certificate, key) => {
-                    let demo = &demo_dir;
-                    let trusted = trusted.clone().unwrap_or_else(|| demo.join(openmig_tls::CA_CERT_FILE));
-                    let certificate = certificate.clone().unwrap_or_else(|| demo.join(openmig_tls::GATEWAY_CERT_FILE));
-                    let key = key.clone().unwrap_or_else(|| demo.join(openmig_tls::GATEWAY_KEY_FILE));
-                    let files = TlsFiles { trusted: &trusted, certificate: &certificate, key: &key };
-                    openmig_tls::client_config_from_files(files).context("cannot set up the gateway's TLS")?
-                }
-            };
+            let files = [&args.provider_ca, &args.client_cert, &args.client_key];
+            let files = side_files(&demo_dir, files, [CA_CERT_FILE, GATEWAY_CERT_FILE, GATEWAY_KEY_FILE]);
+            let client_tls =
+                openmig_tls::client_config_from_files(files.tls()).context("cannot set up the gateway's TLS")?;
             Some(GatewayParts {
                 directory: Arc::new(directory),
                 config,
@@ -199,6 +186,26 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
         }
     };
     Ok(Prepared { layout, gateway, practices, keys: args.keys.clone(), issuer })
+}
+
+/// One side's TLS files: trusted CAs, certificate chain, private key.
+struct SideFiles {
+    trusted: PathBuf,
+    certificate: PathBuf,
+    key: PathBuf,
+}
+
+impl SideFiles {
+    fn tls(&self) -> TlsFiles<'_> {
+        TlsFiles { trusted: &self.trusted, certificate: &self.certificate, key: &self.key }
+    }
+}
+
+/// Each of `given` (trusted CAs, certificate, key), or else the demo PKI's file of that
+/// kind (`defaults`) in `demo`.
+fn side_files(demo: &Path, given: [&Option<PathBuf>; 3], defaults: [&str; 3]) -> SideFiles {
+    let [trusted, certificate, key] = [0, 1, 2].map(|i| given[i].clone().unwrap_or_else(|| demo.join(defaults[i])));
+    SideFiles { trusted, certificate, key }
 }
 
 /// Opens each practice's clinical store found in the region's practices' folder.
