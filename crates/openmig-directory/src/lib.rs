@@ -32,7 +32,7 @@ use openmig_domain::{NhsNumber, OdsCode, Patient, Practice};
 
 pub use endpoint::{Endpoint, EndpointError};
 pub use relocated::Relocated;
-pub use sqlite::SqliteDirectory;
+pub use sqlite::{PreparedPatient, SqliteDirectory};
 
 /// A practice as the directory lists it.
 #[derive(Debug, Clone, PartialEq)]

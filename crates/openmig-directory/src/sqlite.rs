@@ -136,6 +136,13 @@ impl SqliteDirectory {
     /// Inserts or replaces patients, in one transaction. Only demographics and
     /// registration are kept: the type holds nothing else.
     pub fn upsert_patients(&self, patients: &[Patient]) -> Result<(), DirectoryError> {
+        let prepared: Vec<PreparedPatient> = patients.iter().map(PreparedPatient::prepare).collect();
+        self.upsert_prepared_patients(&prepared)
+    }
+
+    /// [`SqliteDirectory::upsert_patients`] for entries already encoded (off the writer
+    /// thread, as generation does).
+    pub fn upsert_prepared_patients(&self, patients: &[PreparedPatient]) -> Result<(), DirectoryError> {
         let mut connection = self.connection()?;
         let tx = connection.transaction().map_err(sql)?;
         {
@@ -147,11 +154,7 @@ impl SqliteDirectory {
                 .map_err(sql)?;
             for patient in patients {
                 insert
-                    .execute(params![
-                        patient.nhs_number.value() as i64,
-                        patient.registration.practice.as_str(),
-                        openmig_codec::encode_value(patient),
-                    ])
+                    .execute(params![patient.nhs_number.value() as i64, patient.practice.as_str(), patient.document])
                     .map_err(sql)?;
             }
         }
@@ -176,6 +179,21 @@ impl SqliteDirectory {
         if changed == 0 {
             return Err(DirectoryError::UnknownPractice(ods_code.to_string()));
         }
+        Ok(())
+    }
+
+    /// Bulk loading into a new file (generation, which renames the file into place only
+    /// when it is complete): no syncing and an in-memory rollback journal while `on`;
+    /// off again, the file is back to WAL with every commit synced.
+    pub fn set_bulk_load(&self, on: bool) -> Result<(), DirectoryError> {
+        let connection = self.connection()?;
+        let (journal, synchronous) = if on { ("MEMORY", "OFF") } else { ("WAL", "FULL") };
+        let mode: String =
+            connection.pragma_update_and_check(None, "journal_mode", journal, |row| row.get(0)).map_err(sql)?;
+        if !mode.eq_ignore_ascii_case(journal) {
+            return Err(DirectoryError::Database(format!("SQLite would not switch to journal mode {journal}")));
+        }
+        connection.pragma_update(None, "synchronous", synchronous).map_err(sql)?;
         Ok(())
     }
 
@@ -281,6 +299,26 @@ impl Directory for SqliteDirectory {
     }
 }
 
+/// A patient's directory entry encoded for storage, so that the encoding can run on
+/// many threads and the writer only inserts.
+#[derive(Debug, Clone)]
+pub struct PreparedPatient {
+    nhs_number: NhsNumber,
+    practice: OdsCode,
+    document: Vec<u8>,
+}
+
+impl PreparedPatient {
+    /// Encodes `patient`'s demographics and registration.
+    pub fn prepare(patient: &Patient) -> PreparedPatient {
+        PreparedPatient {
+            nhs_number: patient.nhs_number,
+            practice: patient.registration.practice.clone(),
+            document: openmig_codec::encode_value(patient),
+        }
+    }
+}
+
 type PracticeRow = (Vec<u8>, String, Option<String>);
 
 fn practice_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PracticeRow> {
@@ -347,6 +385,23 @@ mod tests {
         assert_eq!(directory.practice(&practice.ods_code).unwrap(), Some(entry(practice.clone())));
         assert_eq!(directory.practices().unwrap(), vec![entry(practice)]);
         assert_eq!(directory.counts().unwrap(), DirectoryCounts { practices: 1, patients: 2 });
+    }
+
+    #[test]
+    fn a_bulk_load_reads_back_the_same_and_leaves_the_file_in_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("directory.db");
+        let directory = SqliteDirectory::create(&path).unwrap();
+        directory.set_bulk_load(true).unwrap();
+        let patient = fixtures::example_record().patient;
+        directory.upsert_prepared_patients(&[PreparedPatient::prepare(&patient)]).unwrap();
+        directory.set_bulk_load(false).unwrap();
+        drop(directory);
+        let directory = SqliteDirectory::open_read_only(&path).unwrap();
+        assert_eq!(directory.patient(patient.nhs_number).unwrap(), Some(patient));
+        let mode: String =
+            directory.connection().unwrap().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
     }
 
     #[test]

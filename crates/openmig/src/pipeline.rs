@@ -10,8 +10,7 @@ use std::sync::mpsc::sync_channel;
 use std::thread;
 
 use anyhow::Context;
-use openmig_directory::{DirectoryPractice, Endpoint, SqliteDirectory};
-use openmig_domain::Patient;
+use openmig_directory::{DirectoryPractice, Endpoint, PreparedPatient, SqliteDirectory};
 use openmig_generator::Region;
 use openmig_store::{ContentHasher, PracticeEntry, PreparedRecord, RegionInfo, Store};
 use openmig_store_sqlite::SqliteStore;
@@ -42,7 +41,7 @@ pub struct Produced {
 struct Batch {
     practice: usize,
     records: Vec<PreparedRecord>,
-    patients: Vec<Patient>,
+    patients: Vec<PreparedPatient>,
 }
 
 /// Where the practices' systems are reached: each practice's endpoints under
@@ -70,6 +69,7 @@ pub fn generate_into(region: &Region, layout: &Layout, practices_url: &str) -> a
     };
     let directory = SqliteDirectory::create(&layout.directory)
         .with_context(|| format!("cannot create the directory {}", layout.directory.display()))?;
+    directory.set_bulk_load(true).context("cannot prepare the directory for loading")?;
     let mut hash = ContentHasher::new();
     let plans = region.practices();
     let practices: Vec<PracticeEntry> = plans
@@ -94,11 +94,12 @@ pub fn generate_into(region: &Region, layout: &Layout, practices_url: &str) -> a
                 while start < end_of_practice {
                     let end = (start + BATCH).min(end_of_practice);
                     let shares = plan.practice.sharing_enabled;
-                    let (records, patients): (Vec<PreparedRecord>, Vec<Patient>) = (start..end)
+                    let (records, patients): (Vec<PreparedRecord>, Vec<PreparedPatient>) = (start..end)
                         .into_par_iter()
                         .map(|i| {
                             let record = region.record(i);
-                            (PreparedRecord::prepare(&record, shares, config.as_of), record.patient)
+                            let patient = PreparedPatient::prepare(&record.patient);
+                            (PreparedRecord::prepare(&record, shares, config.as_of), patient)
                         })
                         .unzip();
                     if sender.send(Batch { practice, records, patients }).is_err() {
@@ -125,7 +126,7 @@ pub fn generate_into(region: &Region, layout: &Layout, practices_url: &str) -> a
                 produced.document_bytes += record.document.len() as u64;
             }
             store.upsert_records(&batch.records).context("cannot store patient records")?;
-            directory.upsert_patients(&batch.patients).context("cannot list patients in the directory")?;
+            directory.upsert_prepared_patients(&batch.patients).context("cannot list patients in the directory")?;
             produced.patients += batch.records.len() as u64;
             bar.inc(batch.records.len() as u64);
         }
@@ -145,6 +146,7 @@ pub fn generate_into(region: &Region, layout: &Layout, practices_url: &str) -> a
     }
     produced.content_hash = hash.finish();
     directory.set_region(&info(Some(produced.content_hash.clone()))).context("cannot store region facts")?;
+    directory.set_bulk_load(false).context("cannot finish the directory")?;
     Ok(produced)
 }
 

@@ -92,8 +92,7 @@ impl Region {
     /// Opens the region named by `--database` for reading; nothing is changed.
     pub fn open(database: &str) -> anyhow::Result<Region> {
         let layout = Layout::parse(database)?;
-        let directory = SqliteDirectory::open_read_only(&layout.directory)
-            .with_context(|| format!("cannot open the region {}", layout.directory.display()))?;
+        let directory = open_directory(&layout.directory)?;
         Ok(Region { directory, layout })
     }
 
@@ -161,6 +160,26 @@ impl Region {
             );
         }
         Ok(())
+    }
+}
+
+/// Opens a region's directory read-only. A single-file region written by an openmig
+/// from before the directory and the practices' stores were apart is named as such, with
+/// what to do, rather than refused as a foreign file.
+pub fn open_directory(path: &Path) -> anyhow::Result<SqliteDirectory> {
+    match SqliteDirectory::open_read_only(path) {
+        Ok(directory) => Ok(directory),
+        Err(error) => {
+            if SqliteStore::open_read_only(path).is_ok() {
+                bail!(
+                    "{} is a one-file region from an earlier openmig; generate it again (openmig generate --force --out {}) \
+                     to get the directory and the practices' stores",
+                    path.display(),
+                    path.display()
+                );
+            }
+            Err(error).with_context(|| format!("cannot open the region {}", path.display()))
+        }
     }
 }
 

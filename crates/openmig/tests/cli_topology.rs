@@ -206,6 +206,12 @@ fn bad_settings_stop_the_start_with_one_line_and_nothing_half_started() {
     let error = start_error(&["--role", "gateway", "--database", missing.to_str().unwrap(), "--keys", keys_arg]);
     assert!(error.contains("directory not found"), "{error}");
 
+    // A one-file region from before the split is named as such, with what to do.
+    let old = dir.path().join("old.db");
+    drop(openmig_store_sqlite::SqliteStore::create(&old).unwrap());
+    let error = start_error(&["--role", "gateway", "--database", old.to_str().unwrap(), "--keys", keys_arg]);
+    assert!(error.contains("one-file region from an earlier openmig") && error.contains("--force"), "{error}");
+
     let lonely = dir.path().join("lonely");
     std::fs::create_dir(&lonely).unwrap();
     std::fs::copy(&region, lonely.join("region.db")).unwrap();

@@ -161,8 +161,7 @@ pub fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
     let gateway = match args.role {
         ServeRole::Practices => None,
         ServeRole::Gateway | ServeRole::All => {
-            let directory = SqliteDirectory::open_read_only(&layout.directory)
-                .with_context(|| format!("cannot open the directory {}", layout.directory.display()))?;
+            let directory = crate::region::open_directory(&layout.directory)?;
             // Every endpoint is parsed now: a malformed one stops the start, naming its practice.
             let listed = directory.practices().context("the directory lists a practice the gateway cannot call")?;
             if listed.is_empty() {
