@@ -172,9 +172,9 @@ pub fn open_directory(path: &Path) -> anyhow::Result<SqliteDirectory> {
         Err(error) => {
             if SqliteStore::open_read_only(path).is_ok() {
                 bail!(
-                    "{} is a one-file region from an earlier openmig; generate it again (openmig generate --force --out {}) \
-                     to get the directory and the practices' stores",
-                    path.display(),
+                    "{} is a one-file region from an earlier openmig; generate it again with openmig generate --force \
+                     (or delete the demo's file and openmig demo makes a new one) to get the directory and the \
+                     practices' stores",
                     path.display()
                 );
             }

@@ -170,8 +170,14 @@ impl TempFile {
             side.push(suffix);
             let _ = std::fs::remove_file(PathBuf::from(side));
         }
-        std::fs::rename(&self.layout.directory, &target.directory)
-            .with_context(|| format!("cannot move the new directory into {}", target.directory.display()))?;
+        if let Err(error) = std::fs::rename(&self.layout.directory, &target.directory) {
+            // Put the old region back as it was, so directory and stores still belong
+            // together; the new files are removed by Drop.
+            let _ = std::fs::rename(&target.practices, &self.layout.practices);
+            let _ = std::fs::rename(&replaced, &target.practices);
+            return Err(error)
+                .with_context(|| format!("cannot move the new directory into {}", target.directory.display()));
+        }
         let _ = std::fs::remove_dir_all(&replaced);
         self.persisted = true;
         Ok(())
