@@ -2,6 +2,7 @@
 //! clinical stores, and `serve --role gateway` as a separate process given a copy of the
 //! directory file alone, in a folder with no clinical store anywhere near it. A clinician
 //! view works end to end; the endpoint the directory publishes answers over mutual TLS;
+//! a summary written back at the gateway reaches the practice's system on the other host;
 //! with the practices stopped the gateway answers from its dated copy or says the record
 //! is unavailable, never from a local file.
 
@@ -147,6 +148,27 @@ fn a_gateway_holding_only_the_directory_federates_to_practices_served_by_another
         .unwrap();
     assert_eq!(metadata_status, 200);
     assert_eq!(json(&String::from_utf8_lossy(&metadata))["resourceType"], "CapabilityStatement");
+    // Write-back from the gateway's host reaches the practice's system on the other.
+    let summary = openmig_inbox::examples::discharge_summary(&nhs, "topology-discharge-1").to_string();
+    let (status, _, body) = http_post(&address, "/fhir/R4/Bundle", token, &summary);
+    assert_eq!(status, 201, "{body}");
+    let practice_inbox = format!("{practices_url}/{ods}/inbox");
+    let mut received = Value::Null;
+    for _ in 0..60 {
+        let (status, _, body) =
+            runtime.block_on(client.get(&practice_inbox, Default::default(), Duration::from_secs(5))).unwrap();
+        assert_eq!(status, 200);
+        received = json(&String::from_utf8_lossy(&body));
+        if !received["received"].as_array().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let documents = received["received"].as_array().unwrap();
+    assert_eq!(documents.len(), 1, "delivered once to the practices' host: {received}");
+    assert_eq!(documents[0]["document"]["nhsNumber"], nhs.as_str());
+    assert_eq!(documents[0]["document"]["identifier"]["value"], "topology-discharge-1");
+
     let stranger = openmig_tls::DemoPki::generate().unwrap();
     let untrusted = openmig_tls::https_client(openmig_tls::client_config(&stranger));
     let refused =
