@@ -64,3 +64,50 @@ impl Directory for Relocated {
         self.inner.content_hash()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use openmig_domain::fixtures;
+
+    use super::*;
+    use crate::{Endpoint, SqliteDirectory};
+
+    fn entry(practice: openmig_domain::Practice, origin: &str) -> DirectoryPractice {
+        let base = format!("{origin}/{}", practice.ods_code);
+        DirectoryPractice {
+            gp_connect: Endpoint::parse(&format!("{base}/STU3/1/gpconnect/structured/fhir")).unwrap(),
+            documents: Some(Endpoint::parse(&format!("{base}/inbox/fhir")).unwrap()),
+            practice,
+        }
+    }
+
+    #[test]
+    fn only_the_practices_served_here_move_and_keep_their_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = SqliteDirectory::create(&dir.path().join("directory.db")).unwrap();
+        let here = fixtures::example_practice();
+        let elsewhere =
+            openmig_domain::Practice { ods_code: OdsCode::parse("Z90002").unwrap(), ..fixtures::example_practice() };
+        directory
+            .upsert_practices(&[
+                entry(here.clone(), "https://gp.example:9443"),
+                entry(elsewhere.clone(), "https://emis.example"),
+            ])
+            .unwrap();
+        let patient = fixtures::example_record().patient;
+        directory.upsert_patients(std::slice::from_ref(&patient)).unwrap();
+        let relocated = Relocated::new(Arc::new(directory), [here.ods_code.clone()], "https://127.0.0.1:40001/");
+
+        let moved = relocated.practice(&here.ods_code).unwrap().unwrap();
+        assert_eq!(moved.gp_connect.as_str(), "https://127.0.0.1:40001/Z90001/STU3/1/gpconnect/structured/fhir");
+        assert_eq!(moved.documents.unwrap().as_str(), "https://127.0.0.1:40001/Z90001/inbox/fhir");
+        let kept = relocated.practice(&elsewhere.ods_code).unwrap().unwrap();
+        assert_eq!(kept.gp_connect.as_str(), "https://emis.example/Z90002/STU3/1/gpconnect/structured/fhir");
+        let listed = relocated.practices().unwrap();
+        assert_eq!(
+            listed.iter().map(|e| e.gp_connect.origin()).collect::<Vec<_>>(),
+            ["https://127.0.0.1:40001", "https://emis.example"]
+        );
+        assert_eq!(relocated.patient(patient.nhs_number).unwrap(), Some(patient));
+    }
+}
