@@ -137,6 +137,10 @@ pub struct Fetched {
     /// The clinicians the practice's answer named (its Practitioners), who recorded
     /// and prescribed what the record holds.
     pub clinicians: Vec<Clinician>,
+    /// What the practice's answer says a clinician must be told (its Lists' warnings,
+    /// e.g. items withheld as confidential, and its OperationOutcome), and what could not
+    /// be read: passed on to every consumer ([`practice_warnings_outcome`]).
+    pub warnings: Vec<String>,
     /// Where it came from.
     pub freshness: Freshness,
 }
@@ -270,13 +274,16 @@ impl Federation {
             Err(_) => Err(Failure::Unreachable("the practice system did not answer within the deadline".into())),
         };
         let reason = match live {
-            Ok((record, clinicians)) => {
+            Ok(ReadBack { record, clinicians, warnings }) => {
                 if let Some(cache) = &self.cache {
-                    let (cache, record, clinicians) = (Arc::clone(cache), record.clone(), clinicians.clone());
+                    let copy = (Arc::clone(cache), record.clone(), clinicians.clone(), warnings.clone());
+                    let (cache, record, clinicians, warnings) = copy;
                     // A failed cache write never fails the request: the record is live.
-                    let _ = tokio::task::spawn_blocking(move || cache.put(&record, &clinicians, attempted_at)).await;
+                    let _ =
+                        tokio::task::spawn_blocking(move || cache.put(&record, &clinicians, &warnings, attempted_at))
+                            .await;
                 }
-                return Ok(Fetched { record, clinicians, freshness: Freshness::Live });
+                return Ok(Fetched { record, clinicians, warnings, freshness: Freshness::Live });
             }
             Err(Failure::Refused(failure)) => return Err(failure),
             Err(Failure::Unreachable(reason)) => reason,
@@ -289,6 +296,7 @@ impl Federation {
                 return Ok(Fetched {
                     record: copy.record,
                     clinicians: copy.clinicians,
+                    warnings: copy.warnings,
                     freshness: Freshness::LastGood { fetched_at: copy.fetched_at, reason },
                 });
             }
@@ -302,7 +310,7 @@ impl Federation {
         nhs_number: NhsNumber,
         identity: &Identity,
         trace_id: &str,
-    ) -> Result<(GpRecord, Vec<Clinician>), Failure> {
+    ) -> Result<ReadBack, Failure> {
         let ods = &practice.practice.ods_code;
         let channel = self.channel(ods);
         let _permit = channel
@@ -402,17 +410,40 @@ enum Failure {
     Unreachable(String),
 }
 
+/// What a practice's Bundle was read into.
+struct ReadBack {
+    record: GpRecord,
+    clinicians: Vec<Clinician>,
+    warnings: Vec<String>,
+}
+
 /// Reads and checks a provider's Bundle: it must be about `nhs_number`.
-fn read(body: &[u8], nhs_number: NhsNumber) -> Result<(GpRecord, Vec<Clinician>), Failure> {
+fn read(body: &[u8], nhs_number: NhsNumber) -> Result<ReadBack, Failure> {
     let bundle: Value = serde_json::from_slice(body)
         .map_err(|_| Failure::Unreachable("the practice system sent an unreadable answer".into()))?;
     match openmig_fhir::stu3::reader::read_structured_bundle(&bundle, nhs_number) {
-        Ok(read) => Ok((read.record, read.clinicians)),
+        Ok(read) => Ok(ReadBack { record: read.record, clinicians: read.clinicians, warnings: read.warnings }),
         Err(openmig_fhir::stu3::reader::ReadError::WrongPatient) => {
             Err(Failure::Unreachable("the practice system sent another patient's record; it was rejected".into()))
         }
         Err(_) => Err(Failure::Unreachable("the practice system sent an invalid record".into())),
     }
+}
+
+/// The practice's warnings as an OperationOutcome of warning issues (the same shape is
+/// valid STU3 and R4), to put inside a Bundle; `None` when the practice said nothing.
+/// GP Connect puts them on its Lists (`confidential-items`, `data-in-transit`, …); the
+/// gateway's answers are rendered anew, so it says them here instead, never dropping one
+/// (issue 13, "warnings survive federation").
+pub fn practice_warnings_outcome(warnings: &[String]) -> Option<Value> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let issues: Vec<Value> = warnings
+        .iter()
+        .map(|warning| json!({ "severity": "warning", "code": "informational", "diagnostics": warning }))
+        .collect();
+    Some(json!({ "resourceType": "OperationOutcome", "issue": issues }))
 }
 
 /// The headers of a call to a practice's system (federation's reads and the outbox's

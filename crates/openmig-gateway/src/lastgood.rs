@@ -30,6 +30,8 @@ pub struct LastGood {
     pub record: GpRecord,
     /// The clinicians the practice's answer named (its Practitioners).
     pub clinicians: Vec<Clinician>,
+    /// The practice's warnings that came with it.
+    pub warnings: Vec<String>,
     /// When it was fetched.
     pub fetched_at: DateTime<Utc>,
 }
@@ -56,6 +58,7 @@ fn sql(error: rusqlite::Error) -> CacheError {
 struct Document {
     record: Vec<u8>,
     clinicians: Vec<u8>,
+    warnings: Vec<String>,
 }
 
 /// The cache.
@@ -98,10 +101,15 @@ impl LastGoodCache {
         &self,
         record: &GpRecord,
         clinicians: &[Clinician],
+        warnings: &[String],
         fetched_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         let nhs = record.patient.nhs_number.to_string();
-        let copy = Document { record: codec::encode(record), clinicians: codec::encode_value(&clinicians) };
+        let copy = Document {
+            record: codec::encode(record),
+            clinicians: codec::encode_value(&clinicians),
+            warnings: warnings.to_vec(),
+        };
         let mut sealed = codec::encode_value(&copy);
         let mut nonce = [0u8; NONCE_LEN];
         aws_lc_rs::rand::fill(&mut nonce).map_err(|_| CacheError::Key("no secure random source".into()))?;
@@ -159,7 +167,7 @@ impl LastGoodCache {
         if record.patient.nhs_number != nhs_number {
             return Ok(None);
         }
-        Ok(Some(LastGood { record, clinicians, fetched_at }))
+        Ok(Some(LastGood { record, clinicians, warnings: copy.warnings, fetched_at }))
     }
 
     /// How many copies are kept.
@@ -275,7 +283,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
-        cache.put(&record, &clinicians(), at(0)).unwrap();
+        cache.put(&record, &clinicians(), &[], at(0)).unwrap();
         let copy = cache.get(record.patient.nhs_number, at(3)).unwrap().unwrap();
         assert_eq!(copy.record, record);
         assert_eq!(copy.fetched_at, at(0));
@@ -288,8 +296,8 @@ mod tests {
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
         let other = fixtures::example_record_with_no_known_allergies();
-        cache.put(&record, &clinicians(), at(0)).unwrap();
-        cache.put(&other, &clinicians(), at(0)).unwrap();
+        cache.put(&record, &clinicians(), &[], at(0)).unwrap();
+        cache.put(&other, &clinicians(), &[], at(0)).unwrap();
         let raw = std::fs::read(dir.path().join("gateway.db")).unwrap();
         let wal = std::fs::read(dir.path().join("gateway.db-wal")).unwrap_or_default();
         for bytes in [&raw, &wal] {
@@ -321,13 +329,13 @@ mod tests {
             fixtures::dissenting_record(),
         ];
         for (hour, record) in records.iter().enumerate() {
-            cache.put(record, &clinicians(), at(hour as i64)).unwrap();
+            cache.put(record, &clinicians(), &[], at(hour as i64)).unwrap();
         }
         assert_eq!(cache.len().unwrap(), 2);
         assert!(cache.get(records[0].patient.nhs_number, at(3)).unwrap().is_none(), "the oldest went first");
         let mut older = records[2].clone();
         older.medications.clear();
-        cache.put(&older, &clinicians(), at(0)).unwrap();
+        cache.put(&older, &clinicians(), &[], at(0)).unwrap();
         assert_eq!(cache.get(records[2].patient.nhs_number, at(3)).unwrap().unwrap().record, records[2]);
     }
 

@@ -28,8 +28,14 @@ async fn a_doctor_with_consent_gets_the_record_and_the_view_is_audited_first() {
     assert_eq!(event.consent, Some(ConsentBasis::Given));
     assert_eq!(event.patient.unwrap().to_string(), EXAMPLE_NHS);
     assert_eq!(event.trace_id, "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a");
-    let entries_in_bundle = answer.body["entry"].as_array().unwrap().len();
-    assert_eq!(event.items_returned as usize, entries_in_bundle);
+    let entries = answer.body["entry"].as_array().unwrap();
+    let is_outcome = |entry: &&serde_json::Value| entry["resource"]["resourceType"] == "OperationOutcome";
+    let record_items = entries.iter().filter(|entry| !is_outcome(entry)).count();
+    assert_eq!(event.items_returned as usize, record_items, "the audit counts the record's resources");
+    // The practice withheld a confidential consultation: the consumer is told so.
+    let outcome = entries.iter().find(is_outcome).expect("the practice's warnings reach the consumer");
+    let said = outcome["resource"]["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(said.contains("Items excluded due to confidentiality"), "{said}");
 }
 
 #[tokio::test]

@@ -17,6 +17,11 @@ async fn the_review_lists_current_medicines_with_dose_and_flags() {
     let apixaban = current.iter().find(|m| m.to_string().contains("Apixaban")).expect("apixaban is current");
     assert!(apixaban.to_string().contains("One tablet twice a day"), "the dose instruction is shown: {apixaban}");
     assert_eq!(answer.body["notice"], openmig_domain::medicines::ESTIMATE_NOTICE);
+    let warnings = answer.body["practiceWarnings"].as_array().expect("the practice's warnings are passed on");
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("Items excluded due to confidentiality")),
+        "the clinician is told items were withheld: {warnings:?}"
+    );
     let codes: Vec<&str> =
         answer.body["flags"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     for wanted in ["Anticoagulant", "Methotrexate"] {

@@ -10,11 +10,31 @@ use common::*;
 use openmig_domain::fixtures;
 use serde_json::Value;
 
+/// The types of the entries a search matched (not its `outcome` entries: what the
+/// practice or the gateway says about the search).
 fn resource_types(bundle: &Value) -> Vec<String> {
     bundle["entry"]
         .as_array()
-        .map(|entries| entries.iter().map(|e| e["resource"]["resourceType"].as_str().unwrap().to_string()).collect())
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["search"]["mode"] != "outcome")
+                .map(|e| e["resource"]["resourceType"].as_str().unwrap().to_string())
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+/// What the `outcome` entries of a searchset say.
+fn outcomes(bundle: &Value) -> Vec<String> {
+    bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["search"]["mode"] == "outcome")
+        .flat_map(|e| e["resource"]["issue"].as_array().cloned().unwrap_or_default())
+        .filter_map(|issue| issue["diagnostics"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[tokio::test]
@@ -108,6 +128,9 @@ async fn searches_by_patient_return_one_resource_type() {
         assert!(!types.is_empty(), "{kind} search found nothing");
         assert!(types.iter().all(|t| t == kind), "{kind}: {types:?}");
         assert_eq!(answer.body["total"].as_u64().unwrap() as usize, types.len());
+        // The practice withheld a confidential consultation; every answer says so.
+        let said = outcomes(&answer.body);
+        assert!(said.iter().any(|s| s.contains("Items excluded due to confidentiality")), "{kind}: {said:?}");
     }
     let reference = get(&gateway, &format!("/fhir/R4/Condition?patient=Patient/{EXAMPLE_NHS}"), Some(&token)).await;
     assert_eq!(reference.status, 200);

@@ -451,6 +451,22 @@ async fn a_document_sent_while_the_practice_is_down_is_delivered_after_it_return
     wait_until("three attempts failed", || attempts_failed(3)).await;
     outbox.abort();
     let _ = outbox.await;
+    // Aborting stops the loop, not a round already running on a blocking thread: wait
+    // until the attempts stop changing, so no delivery of the old outbox can still reach
+    // the practice once it is back.
+    let attempts = || match &inbox_of(&gateway, ODS)[0].delivery {
+        DeliveryState::Pending { attempts, .. } => *attempts,
+        _ => u32::MAX,
+    };
+    let mut seen = attempts();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = attempts();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
     let item = inbox_of(&gateway, ODS).remove(0);
     let DeliveryState::Pending { last_error, .. } = &item.delivery else { panic!("delivered while down") };
     let last_error = last_error.as_deref().unwrap_or_default();

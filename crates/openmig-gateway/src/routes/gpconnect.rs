@@ -75,6 +75,9 @@ pub async fn structured_record(
                 "resource": openmig_gpconnect::error::unrecognised_parameters_outcome(&request.unrecognised)
             }));
         }
+        if let Some(outcome) = crate::federation::practice_warnings_outcome(&fetched.warnings) {
+            entries.push(serde_json::json!({ "resource": outcome }));
+        }
         if let Some(outcome) = fetched.freshness.outcome() {
             entries.push(serde_json::json!({ "resource": outcome }));
         }

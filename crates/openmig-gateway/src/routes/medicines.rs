@@ -50,6 +50,8 @@ pub async fn review(
     let review = review_of(&fetched.record, today, &config);
     let mut body = serde_json::to_value(&review).map_err(|_| GatewayError::internal())?;
     body["recordSource"] = fetched.freshness.json();
+    // What the practice said must be told (e.g. items withheld as confidential).
+    body["practiceWarnings"] = serde_json::json!(fetched.warnings);
     access.release(&gateway, &granted, review.current.len()).await?;
     Ok(with_source(json_response(StatusCode::OK, &body, JSON), &fetched.freshness))
 }

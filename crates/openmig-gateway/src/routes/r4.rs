@@ -109,13 +109,15 @@ pub async fn everything(
     Ok(with_source(fhir_json(StatusCode::OK, &bundle), &fetched.freshness))
 }
 
-/// A searchset with the last-good warning as an `outcome` entry (FHIR R4 search
-/// semantics for information about the search), when the record is not live.
+/// A searchset with `outcome` entries (FHIR R4 search semantics for information about
+/// the search): the practice's warnings (e.g. items withheld), and the last-good warning
+/// when the record is not live.
 fn labelled(mut bundle: Value, fetched: &Fetched) -> Value {
-    if let (Some(outcome), Some(entries)) =
-        (fetched.freshness.outcome(), bundle.get_mut("entry").and_then(Value::as_array_mut))
-    {
-        entries.push(serde_json::json!({ "resource": outcome, "search": { "mode": "outcome" } }));
+    let outcomes = [crate::federation::practice_warnings_outcome(&fetched.warnings), fetched.freshness.outcome()];
+    if let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) {
+        for outcome in outcomes.into_iter().flatten() {
+            entries.push(serde_json::json!({ "resource": outcome, "search": { "mode": "outcome" } }));
+        }
     }
     bundle
 }
