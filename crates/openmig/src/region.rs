@@ -16,12 +16,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use openmig_directory::{Directory, SqliteDirectory};
 use openmig_domain::region::RegionInfo;
 use openmig_domain::traits::PatientTrait;
 use openmig_domain::{GpRecord, NhsNumber, OdsCode};
+use openmig_provider::PracticeStores;
 use openmig_store::Store;
 use openmig_store_sqlite::SqliteStore;
 use sha2::{Digest, Sha256};
@@ -76,6 +78,21 @@ impl Layout {
             if let Some(ods) = ods {
                 stores.insert(ods, path);
             }
+        }
+        Ok(stores)
+    }
+
+    /// Every practice's clinical store in the folder, opened read-only, each checked to
+    /// hold the practice its name says: what a practices' host serves.
+    pub fn open_practice_stores(&self) -> anyhow::Result<PracticeStores> {
+        let mut stores = PracticeStores::new();
+        for (ods, path) in self.practice_stores()? {
+            let store = SqliteStore::open_read_only(&path)
+                .with_context(|| format!("cannot open practice {ods}'s clinical store {}", path.display()))?;
+            if store.practice(&ods).with_context(|| format!("cannot read {}", path.display()))?.is_none() {
+                bail!("{} does not hold practice {ods}", path.display());
+            }
+            stores.insert(ods, Arc::new(store));
         }
         Ok(stores)
     }

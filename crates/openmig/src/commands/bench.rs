@@ -67,11 +67,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let peak_rss_bytes = peak_rss();
     let layout = Layout::of(&args.database);
     let mut file_bytes = std::fs::metadata(&layout.directory)?.len();
-    let mut stores = std::collections::BTreeMap::new();
-    for (ods, path) in layout.practice_stores()? {
-        file_bytes += std::fs::metadata(&path)?.len();
-        stores.insert(ods, SqliteStore::open_read_only(&path)?);
+    for path in layout.practice_stores()?.values() {
+        file_bytes += std::fs::metadata(path)?.len();
     }
+    let stores = layout.open_practice_stores()?;
     let directory = SqliteDirectory::open_read_only(&layout.directory)?;
     let mut latencies = Vec::with_capacity(args.reads);
     let mut state = args.seed ^ 0x5DEE_CE66;
@@ -84,7 +83,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         // As the practice's system reads it: its own store, keyed by NHS number (the
         // directory lookup is the gateway's, timed separately in --gateway).
         let practice = directory.patient(nhs)?.context("a generated patient is missing")?.registration.practice;
-        let store = stores.get(&practice).context("a practice's store is missing")?;
+        let store = stores.store_of(&practice).context("a practice's store is missing")?;
         let record = store.record(nhs)?.context("a generated patient is missing")?;
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(record);

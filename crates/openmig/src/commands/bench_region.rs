@@ -22,8 +22,6 @@ use openmig_gateway::lastgood::LastGoodCache;
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_generator::GeneratorConfig;
 use openmig_provider::{Faults, PracticeStores};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
 use openmig_tls::DemoPki;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -78,10 +76,7 @@ impl BenchRegion {
         let layout = Layout::of(&args.database);
         let keys = args.database.with_extension("keys");
         let directory = Arc::new(SqliteDirectory::open_read_only(&layout.directory)?);
-        let mut stores = PracticeStores::new();
-        for (ods, path) in layout.practice_stores()? {
-            stores.insert(ods, Arc::new(SqliteStore::open_read_only(&path)?) as Arc<dyn Store>);
-        }
+        let stores = layout.open_practice_stores()?;
         let listed = directory.practices()?;
         let now = Utc.from_utc_datetime(&bench_day().and_hms_opt(12, 0, 0).expect("valid time"));
         let issuer = IssuerKey::generate()?;

@@ -32,8 +32,6 @@ use openmig_gateway::federation::Federation;
 use openmig_gateway::lastgood::{self, LastGoodCache};
 use openmig_gateway::{Gateway, GatewayConfig};
 use openmig_provider::{Faults, PracticeStores};
-use openmig_store::Store;
-use openmig_store_sqlite::SqliteStore;
 use openmig_tls::{
     CA_CERT_FILE, DemoPki, GATEWAY_CERT_FILE, GATEWAY_KEY_FILE, PROVIDER_CERT_FILE, PROVIDER_KEY_FILE, TlsFiles,
 };
@@ -125,8 +123,6 @@ pub struct GatewayParts {
 pub struct PracticesParts {
     /// Each practice's store.
     stores: PracticeStores,
-    /// The practices served, in ODS order.
-    pub served: Vec<OdsCode>,
     listen: String,
     server_tls: Arc<openmig_tls::rustls::ServerConfig>,
     received: PathBuf,
@@ -213,24 +209,11 @@ fn open_practices(
     listen: String,
     server_tls: Arc<openmig_tls::rustls::ServerConfig>,
 ) -> anyhow::Result<PracticesParts> {
-    let found = layout.practice_stores()?;
-    if found.is_empty() {
+    let stores = layout.open_practice_stores()?;
+    if stores.practices().next().is_none() {
         bail!("no practice's clinical store in {}", layout.practices.display());
     }
-    let mut stores = PracticeStores::new();
-    let mut served = Vec::new();
-    for (ods, path) in found {
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open_read_only(&path)
-                .with_context(|| format!("cannot open practice {ods}'s clinical store {}", path.display()))?,
-        );
-        if store.practice(&ods).with_context(|| format!("cannot read {}", path.display()))?.is_none() {
-            bail!("{} does not hold practice {ods}", path.display());
-        }
-        stores.insert(ods.clone(), store);
-        served.push(ods);
-    }
-    Ok(PracticesParts { stores, served, listen, server_tls, received: layout.received_documents() })
+    Ok(PracticesParts { stores, listen, server_tls, received: layout.received_documents() })
 }
 
 /// What started, for the banner.
@@ -384,9 +367,10 @@ async fn start_practices(parts: PracticesParts) -> anyhow::Result<StartedPractic
         SocketAddr::V6(_) if !address.ip().is_unspecified() => format!("https://[{host}]:{}", address.port()),
         _ => format!("https://{host}:{}", address.port()),
     };
+    let served = parts.stores.practices().cloned().collect();
     let router = openmig_provider::practice_systems(parts.stores, chrono::Utc::now, Faults::new(), received);
     tokio::spawn(openmig_tls::serve_tls(listener, router, parts.server_tls, std::future::pending()));
-    Ok(StartedPractices { address, origin, served: parts.served })
+    Ok(StartedPractices { address, origin, served })
 }
 
 async fn wait_for_ctrl_c() -> anyhow::Result<()> {
