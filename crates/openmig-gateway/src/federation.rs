@@ -107,12 +107,7 @@ impl Freshness {
     /// The warning as an OperationOutcome (the same shape is valid STU3 and R4), to
     /// put inside a Bundle.
     pub fn outcome(&self) -> Option<Value> {
-        self.warning().map(|text| {
-            json!({
-                "resourceType": "OperationOutcome",
-                "issue": [{ "severity": "warning", "code": "transient", "diagnostics": text }],
-            })
-        })
+        self.warning().map(|text| warning_outcome("transient", &[text]))
     }
 
     /// The JSON APIs' `recordSource` member.
@@ -436,14 +431,14 @@ fn read(body: &[u8], nhs_number: NhsNumber) -> Result<ReadBack, Failure> {
 /// gateway's answers are rendered anew, so it says them here instead, never dropping one
 /// (issue 13, "warnings survive federation").
 pub fn practice_warnings_outcome(warnings: &[String]) -> Option<Value> {
-    if warnings.is_empty() {
-        return None;
-    }
-    let issues: Vec<Value> = warnings
-        .iter()
-        .map(|warning| json!({ "severity": "warning", "code": "informational", "diagnostics": warning }))
-        .collect();
-    Some(json!({ "resourceType": "OperationOutcome", "issue": issues }))
+    (!warnings.is_empty()).then(|| warning_outcome("informational", warnings))
+}
+
+/// An OperationOutcome with one warning issue of `code` per text.
+fn warning_outcome(code: &str, texts: &[String]) -> Value {
+    let issues: Vec<Value> =
+        texts.iter().map(|text| json!({ "severity": "warning", "code": code, "diagnostics": text })).collect();
+    json!({ "resourceType": "OperationOutcome", "issue": issues })
 }
 
 /// The headers of a call to a practice's system (federation's reads and the outbox's
