@@ -195,13 +195,18 @@ fn a_gateway_holding_only_the_directory_federates_to_practices_served_by_another
     }
 }
 
-/// The one line a failed start prints, and that it failed.
-fn start_error(args: &[&str]) -> String {
-    let output = openmig().arg("serve").args(args).timeout(Duration::from_secs(30)).output().unwrap();
-    assert!(!output.status.success(), "serve {args:?} should refuse to start");
+/// The one line `openmig ARGS` prints when it refuses, and that it refused.
+fn refusal(args: &[&str]) -> String {
+    let output = openmig().args(args).timeout(Duration::from_secs(30)).output().unwrap();
+    assert!(!output.status.success(), "openmig {args:?} should refuse");
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     stderr
+}
+
+/// The one line a failed start prints, and that it failed.
+fn start_error(args: &[&str]) -> String {
+    refusal(&[&["serve"], args].concat())
 }
 
 #[test]
@@ -280,23 +285,14 @@ fn the_operator_lists_the_directory_and_points_a_practice_at_another_system() {
     assert!(listed.contains("GP Connect: https://gp.example:9443/Z90001/STU3/1/gpconnect/structured/fhir"), "{listed}");
     assert!(listed.contains("documents:  https://gp.example:9443/Z90002/inbox/fhir"), "{listed}");
 
-    let refused = openmig()
-        .args(["directory", "set-endpoint", "--practice", "Z90002", "--gp-connect", "http://emis.example/gpc"])
-        .arg("--database")
-        .arg(&region)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("not https") && stderr.trim_end().lines().count() == 1, "{stderr}");
-
-    let unknown = openmig()
-        .args(["directory", "set-endpoint", "--practice", "Z99999", "--gp-connect", "https://emis.example/gpc"])
-        .arg("--database")
-        .arg(&region)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no practice Z99999"));
+    let set = |practice: &str, url: &str| {
+        let region = region.to_str().unwrap().to_string();
+        refusal(&["directory", "set-endpoint", "--practice", practice, "--gp-connect", url, "--database", &region])
+    };
+    let refused = set("Z90002", "http://emis.example/gpc");
+    assert!(refused.contains("not https"), "{refused}");
+    let unknown = set("Z99999", "https://emis.example/gpc");
+    assert!(unknown.contains("no practice Z99999"), "{unknown}");
 
     openmig()
         .args(["directory", "set-endpoint", "--practice", "Z90002", "--no-documents"])
