@@ -80,7 +80,8 @@ pub async fn patient_read(
 ) -> Result<Response, GatewayError> {
     check_format(&headers, &params)?;
     let access = Access::begin(&gateway, &headers, "fhir-r4.patient-read").await?;
-    let granted = patient_by_id(&access, &gateway, &id, Dataset::Demographics).await?;
+    let nhs_number = nhs_of_id(&access, &gateway, &id, Dataset::Demographics).await?;
+    let granted = access.patient(&gateway, nhs_number, Dataset::Demographics).await?;
     let patient = r4::patient(&granted.patient, &granted.practice.practice);
     access.release(&gateway, &granted, 1).await?;
     Ok(fhir_json(StatusCode::OK, &patient))
@@ -165,25 +166,19 @@ pub async fn type_search(
     Ok(with_source(fhir_json(StatusCode::OK, &bundle), &fetched.freshness))
 }
 
-/// The patient named by a logical id; an id that is not an NHS number names nobody.
-async fn patient_by_id(
-    access: &Access,
-    gateway: &Gateway,
-    id: &str,
-    dataset: Dataset,
-) -> Result<Granted, GatewayError> {
+/// The NHS number a logical id names; an id that is not an NHS number names nobody (the
+/// refusal is audited against `dataset`).
+async fn nhs_of_id(access: &Access, gateway: &Gateway, id: &str, dataset: Dataset) -> Result<NhsNumber, GatewayError> {
     match NhsNumber::parse(id) {
-        Ok(nhs_number) => access.patient(gateway, nhs_number, dataset).await,
+        Ok(nhs_number) => Ok(nhs_number),
         Err(_) => Err(access.refuse(gateway, None, None, dataset, GatewayError::patient_not_found()).await),
     }
 }
 
 /// The record of the patient named by a logical id, fetched from their practice.
 async fn record_by_id(access: &Access, gateway: &Gateway, id: &str) -> Result<(Granted, Fetched), GatewayError> {
-    match NhsNumber::parse(id) {
-        Ok(nhs_number) => access.record(gateway, nhs_number).await,
-        Err(_) => Err(access.refuse(gateway, None, None, Dataset::Clinical, GatewayError::patient_not_found()).await),
-    }
+    let nhs_number = nhs_of_id(access, gateway, id, Dataset::Clinical).await?;
+    access.record(gateway, nhs_number).await
 }
 
 /// The NHS number in `identifier=system|value`; the system is required, so that a local
