@@ -33,7 +33,10 @@ pub mod stu3;
 #[cfg(feature = "stu3-validator")]
 pub mod validator;
 
-pub use stu3::reader::{MAX_RESOURCES, ReadError, ReadRecord, read_structured_bundle, shareable_projection};
+pub use stu3::reader::{
+    MAX_RESOURCES, ReadError, ReadRecord, Section, UnshownItem, read_structured_bundle, read_structured_bundle_for,
+    shareable_projection,
+};
 pub use stu3::{
     AllergyOptions, ConsultationOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions,
     ReferralOptions, StructuredOptions, UncategorisedOptions, structured_bundle,

@@ -1,14 +1,16 @@
-//! The STU3 reader refuses what it must not read: another patient's record (H1), damaged
-//! or tampered Bundles (dangling references, wrong types, missing mandatory elements),
-//! oversized ones, and anything that is not a Bundle. Whatever the input, it answers
-//! with a record or an error and never panics (proptest over random JSON and over
-//! random mutations of real Bundles).
+//! The STU3 reader refuses the whole record only for what makes it unsafe: another
+//! patient's record (H1), no patient, oversized Bundles and anything that is not a
+//! Bundle. Damage short of that (dangling references, wrong types, missing elements)
+//! costs only the item it is in, which becomes a placeholder in its section. Whatever
+//! the input, it answers with a record or an error and never panics (proptest over
+//! random JSON and over random mutations of real Bundles).
 
 mod common;
 
 use common::bundle;
 use openmig_domain::NhsNumber;
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
+use openmig_fhir::stu3::reader::{ReadRecord, Section, read_structured_bundle_for};
 use openmig_fhir::{MAX_RESOURCES, ReadError, StructuredOptions, read_structured_bundle};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -105,74 +107,183 @@ fn a_clinical_resource_about_another_patient_is_a_wrong_patient() {
 }
 
 #[test]
-fn no_patient_is_missing_patient_and_no_practice_is_missing_practice() {
+fn no_patient_is_missing_patient_and_no_practice_is_missing_practice_unless_the_caller_knows_it() {
     let mut bundle = everything();
     remove_all(&mut bundle, "Patient");
     assert_eq!(read(&bundle).err(), Some(ReadError::MissingPatient));
 
+    let located = example_record().patient;
     let mut bundle = everything();
     first_of(&mut bundle, "Patient").as_object_mut().expect("object").remove("managingOrganization");
     assert_eq!(read(&bundle).err(), Some(ReadError::MissingPractice));
+    let read_for = read_structured_bundle_for(&bundle, &located).expect("the caller knows the practice");
+    assert_eq!(read_for.practice.ods_code, located.registration.practice);
+    assert_eq!(read_for.record.medications.len(), example_record().medications.len());
+
+    for (kind, element, value) in [("Organization", "identifier", json!([])), ("Patient", "birthDate", json!(null))] {
+        let mut bundle = everything();
+        first_of(&mut bundle, kind)[element] = value;
+        assert!(read(&bundle).is_err(), "{kind}.{element}");
+        let read_for = read_structured_bundle_for(&bundle, &located).expect("the caller knows it");
+        assert_eq!(read_for.record.patient.birth_date, located.birth_date);
+        assert_eq!(read_for.record.patient.registration.practice, located.registration.practice);
+    }
+    let mut bundle = everything();
+    first_of(&mut bundle, "Patient")["birthDate"] = json!(null);
+    assert_eq!(read(&bundle).err(), Some(ReadError::MissingBirthDate));
 
     let mut bundle = everything();
-    remove_all(&mut bundle, "Organization");
-    assert!(matches!(read(&bundle), Err(ReadError::UnresolvedReference(_))));
+    first_of(&mut bundle, "Patient")["identifier"] = json!([]);
+    assert_eq!(read(&bundle).err(), Some(ReadError::UnidentifiedPatient));
+}
+
+/// The sections of a record read back that `unshown` says nothing about are as read from
+/// the untampered Bundle.
+fn sizes(read: &ReadRecord) -> [usize; 7] {
+    let record = &read.record;
+    [
+        record.medications.len(),
+        record.allergies.len(),
+        record.problems.len(),
+        record.encounters.len(),
+        record.observations.len(),
+        record.immunisations.len(),
+        record.referrals.len(),
+    ]
+}
+
+const SECTIONS: [Section; 7] = [
+    Section::Medications,
+    Section::Allergies,
+    Section::Problems,
+    Section::Consultations,
+    Section::Observations,
+    Section::Immunisations,
+    Section::Referrals,
+];
+
+/// Reads `bundle` and checks that exactly `unshown` items of `section` (and none of any
+/// other) were left out of the record, each as a placeholder and a warning.
+fn read_with_unshown(bundle: &Value, section: Section, unshown: usize, why: &str) -> ReadRecord {
+    let untampered = read(&everything()).expect("reads");
+    let read = read(bundle).unwrap_or_else(|e| panic!("{why}: the record is refused: {e}"));
+    assert_eq!(read.unshown.len(), unshown, "{why}: {:?}", read.unshown);
+    for item in &read.unshown {
+        assert_eq!(item.section, section, "{why}");
+        let line = format!("{}: {}", section.label(), item.placeholder());
+        assert!(read.warnings.contains(&line), "{why}: {line} in {:?}", read.warnings);
+        assert!(!item.reason.contains("9434765919"), "{why}: the reason quotes the Bundle: {}", item.reason);
+    }
+    for (at, (got, had)) in sizes(&read).into_iter().zip(sizes(&untampered)).enumerate() {
+        let expected = if SECTIONS[at] == section { had - unshown } else { had };
+        assert_eq!(got, expected, "{why}: {:?}", SECTIONS[at]);
+    }
+    read
 }
 
 #[test]
-fn a_reference_to_a_missing_resource_is_unresolved() {
-    for kind in ["Medication", "Practitioner", "Encounter", "MedicationStatement", "ReferralRequest", "Observation"] {
+fn a_reference_to_a_missing_resource_costs_only_the_items_holding_it() {
+    let medicines = example_record().medications.len();
+    let mut bundle = everything();
+    remove_all(&mut bundle, "Medication");
+    let placeholders = read_with_unshown(&bundle, Section::Medications, medicines, "no Medication").unshown;
+    assert!(placeholders.iter().all(|item| item.reason.contains("medicationReference")), "{placeholders:?}");
+    assert!(placeholders.iter().all(|item| !item.text.is_empty()), "each placeholder keeps the dose");
+
+    // Who recorded an item, what a List or report names, what a consultation or problem
+    // links: none of these costs an item.
+    for kind in ["Practitioner", "Encounter", "ReferralRequest", "Observation", "MedicationStatement"] {
         let mut bundle = everything();
         remove_all(&mut bundle, kind);
-        let error = read(&bundle).err();
-        assert!(matches!(error, Some(ReadError::UnresolvedReference(_))), "{kind}: {error:?}");
+        let got = read(&bundle).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(got.unshown.is_empty(), "{kind}: {:?}", got.unshown);
+        if kind != "Practitioner" {
+            assert!(got.warnings.iter().any(|w| w.contains("not in its answer")), "{kind}: {:?}", got.warnings);
+        }
     }
     let mut bundle = everything();
     ended_allergies(&mut bundle)["contained"] = json!([]);
-    let error = read(&bundle).err();
-    assert!(matches!(error, Some(ReadError::UnresolvedReference(_))), "contained: {error:?}");
+    let got = read(&bundle).expect("reads");
+    assert!(got.warnings.iter().any(|w| w.starts_with("Ended allergies: ")), "{:?}", got.warnings);
 }
 
 #[test]
-fn unresolved_references_and_invalid_resources_never_quote_the_bundle() {
+fn errors_and_placeholders_never_quote_the_bundle_s_identifiers() {
+    let mut bundle = everything();
+    first_of(&mut bundle, "Patient")["identifier"][0]["value"] = json!("9434765928");
+    let message = read(&bundle).expect_err("wrong patient").to_string();
+    assert!(!message.contains("943476592"), "{message}");
     let mut bundle = everything();
     remove_all(&mut bundle, "Medication");
-    let message = read(&bundle).expect_err("unresolved").to_string();
-    assert!(!message.contains("9434765919"), "{message}");
-    assert!(message.contains("MedicationStatement"), "{message}");
+    for item in read(&bundle).expect("reads").unshown {
+        assert!(item.reason.starts_with("MedicationStatement"), "{}", item.reason);
+        assert!(!item.reason.contains("medication-statement-"), "{}", item.reason);
+    }
 }
 
 #[test]
-fn wrong_types_and_missing_mandatory_elements_are_invalid() {
+fn a_resource_that_cannot_be_read_is_a_placeholder_in_its_section() {
+    let cases: Vec<(&str, &str, Value, Section)> = vec![
+        (
+            "Condition",
+            "code",
+            json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }], "text": "Atrial fibrillation" }),
+            Section::Problems,
+        ),
+        ("Condition", "assertedDate", json!("last Tuesday"), Section::Problems),
+        ("MedicationStatement", "status", json!("maybe"), Section::Medications),
+        ("ReferralRequest", "priority", json!("whenever"), Section::Referrals),
+        ("Observation", "effectiveDateTime", json!("2024-13-01"), Section::Observations),
+        ("Immunization", "vaccineCode", json!({ "text": "Flu vaccine" }), Section::Immunisations),
+        ("Encounter", "type", json!([{ "text": "Clinical administration" }]), Section::Consultations),
+        ("AllergyIntolerance", "code", json!({ "text": "Penicillin" }), Section::Allergies),
+    ];
+    for (kind, element, value, section) in cases {
+        let mut bundle = everything();
+        first_of(&mut bundle, kind)[element] = value;
+        let read = read_with_unshown(&bundle, section, 1, &format!("{kind}.{element}"));
+        assert!(read.unshown[0].reason.starts_with(kind), "{kind}.{element}: {}", read.unshown[0].reason);
+    }
+    let mut bundle = everything();
+    first_of(&mut bundle, "Condition")["code"] = json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }], "text": "Atrial fibrillation" });
+    let read = read(&bundle).expect("reads");
+    assert_eq!(read.unshown[0].text, "Atrial fibrillation", "the placeholder keeps the practice's words");
+}
+
+#[test]
+fn what_says_nothing_the_domain_keeps_is_read_with_the_specification_s_default() {
     let cases: Vec<(&str, &str, Value)> = vec![
-        ("Condition", "code", json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }] })),
-        ("Condition", "clinicalStatus", json!(7)),
-        ("Condition", "assertedDate", json!("last Tuesday")),
-        ("MedicationStatement", "status", json!("maybe")),
+        // No clinicalStatus: an ended problem is inactive, any other active.
+        ("Condition", "clinicalStatus", json!(null)),
+        // The effective period is 0..1: the medicine starts when its plan was authored.
         ("MedicationStatement", "effectivePeriod", json!({})),
-        ("AllergyIntolerance", "assertedDate", json!(null)),
         ("Immunization", "notGiven", json!("no")),
+        // A length that is not whole minutes: the period says how long.
         ("Encounter", "length", json!({ "value": -5 })),
-        ("ReferralRequest", "priority", json!("whenever")),
-        ("Observation", "effectiveDateTime", json!("2024-13-01")),
-        ("Patient", "birthDate", json!(null)),
         ("Patient", "gender", json!("m")),
-        ("Organization", "identifier", json!([])),
     ];
     for (kind, element, value) in cases {
         let mut bundle = everything();
         first_of(&mut bundle, kind)[element] = value;
-        let error = read(&bundle).err();
-        assert!(matches!(error, Some(ReadError::Invalid { .. })), "{kind}.{element}: {error:?}");
+        let read = read(&bundle).unwrap_or_else(|e| panic!("{kind}.{element}: {e}"));
+        assert!(read.unshown.is_empty(), "{kind}.{element}: {:?}", read.unshown);
+        assert_eq!(sizes(&read), sizes(&super_read()), "{kind}.{element}");
     }
 }
 
+/// The untampered Bundle, read.
+fn super_read() -> ReadRecord {
+    read(&everything()).expect("reads")
+}
+
 #[test]
-fn a_resource_twice_is_invalid() {
+fn a_resource_twice_is_read_once_each_and_links_to_it_are_not_guessed() {
     let mut bundle = everything();
     let condition = first_of(&mut bundle, "Condition").clone();
     entries(&mut bundle).push(json!({ "resource": condition }));
-    assert!(matches!(read(&bundle), Err(ReadError::Invalid { .. })));
+    let read = read(&bundle).expect("reads");
+    assert!(read.warnings.iter().any(|w| w.contains("used twice")), "{:?}", read.warnings);
+    assert_eq!(read.record.problems.len(), super_read().record.problems.len() + 1);
 }
 
 #[test]
@@ -185,13 +296,18 @@ fn what_is_not_a_collection_bundle_is_not_a_bundle() {
         json!({}),
         json!({ "resourceType": "OperationOutcome", "issue": [] }),
         json!({ "resourceType": "Bundle", "type": "searchset", "entry": [] }),
+        json!({ "resourceType": "Bundle", "type": "collection", "entry": {} }),
     ] {
         assert_eq!(read(&value).err(), Some(ReadError::NotABundle), "{value}");
     }
-    let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": {} });
-    assert!(matches!(read(&bundle), Err(ReadError::Invalid { .. })));
     let bundle = json!({ "resourceType": "Bundle", "type": "collection", "entry": [] });
     assert_eq!(read(&bundle).err(), Some(ReadError::MissingPatient));
+    // Entries that are not resources are skipped, with a warning.
+    let mut bundle = everything();
+    entries(&mut bundle).push(json!({ "fullUrl": "urn:uuid:1" }));
+    entries(&mut bundle).push(json!({ "resource": { "id": "no-type" } }));
+    let read = read(&bundle).expect("reads");
+    assert!(read.warnings.iter().any(|w| w.starts_with("2 entr(ies)")), "{:?}", read.warnings);
 }
 
 #[test]
@@ -211,9 +327,12 @@ fn a_bundle_over_the_resource_limit_is_too_large() {
 #[test]
 fn unsupported_resources_are_skipped_with_a_warning() {
     let mut bundle = everything();
-    entries(&mut bundle).push(json!({ "resource": { "resourceType": "ProcedureRequest", "id": "p1" } }));
+    entries(&mut bundle).push(json!({ "resource": { "resourceType": "Procedure", "id": "p1" } }));
+    // Supporting resources (where, how) are not items, and not worth a warning.
+    entries(&mut bundle).push(json!({ "resource": { "resourceType": "Location", "id": "l1" } }));
     let read = read(&bundle).expect("reads");
-    assert!(read.warnings.iter().any(|w| w.contains("ProcedureRequest")), "{:?}", read.warnings);
+    assert!(read.warnings.iter().any(|w| w.contains("1 Procedure resource(s)")), "{:?}", read.warnings);
+    assert!(!read.warnings.iter().any(|w| w.contains("Location")), "{:?}", read.warnings);
 }
 
 #[test]

@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use chrono::{DateTime, Utc};
 use openmig_auth::Identity;
 use openmig_directory::DirectoryPractice;
-use openmig_domain::{Clinician, GpRecord, NhsNumber, OdsCode};
+use openmig_domain::{Clinician, GpRecord, NhsNumber, OdsCode, Patient};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use tower_resilience_circuitbreaker::{CircuitBreaker, CircuitBreakerError, CircuitBreakerLayer, CircuitState};
@@ -249,19 +249,22 @@ impl Federation {
         states
     }
 
-    /// Fetches `nhs_number`'s record from `practice`, at the endpoint the directory
-    /// names, on behalf of `identity`.
+    /// Fetches `patient`'s record from `practice`, at the endpoint the directory
+    /// names, on behalf of `identity`. `patient` is the patient as the directory knows
+    /// them: the practice's Bundle must be about their NHS number, and what the Bundle
+    /// leaves out (its practice's ODS code, the date of birth) is taken from there.
     pub async fn fetch(
         &self,
         practice: &DirectoryPractice,
-        nhs_number: NhsNumber,
+        patient: &Patient,
         identity: &Identity,
         trace_id: &str,
     ) -> Result<Fetched, FetchFailure> {
+        let nhs_number = patient.nhs_number;
         let attempted_at = (self.clock)();
         let live = match tokio::time::timeout(
             self.options.deadline,
-            self.live(practice, nhs_number, identity, trace_id),
+            self.live(practice, patient, identity, trace_id),
         )
         .await
         {
@@ -302,7 +305,7 @@ impl Federation {
     async fn live(
         &self,
         practice: &DirectoryPractice,
-        nhs_number: NhsNumber,
+        patient: &Patient,
         identity: &Identity,
         trace_id: &str,
     ) -> Result<ReadBack, Failure> {
@@ -313,7 +316,7 @@ impl Federation {
             .acquire()
             .await
             .map_err(|_| Failure::Unreachable("the practice's connection pool is closed".into()))?;
-        let call = self.call(practice, nhs_number, identity, trace_id);
+        let call = self.call(practice, patient.nhs_number, identity, trace_id);
         let mut attempt = 0;
         let answer = loop {
             let result = channel.breaker.clone().oneshot(call.clone()).await;
@@ -332,7 +335,7 @@ impl Federation {
             }
         };
         match answer.status {
-            200 => read(&answer.body, nhs_number),
+            200 => read(&answer.body, patient),
             404 => Err(Failure::Refused(FetchFailure::PatientNotFound)),
             403 if spine_code(&answer.body).as_deref() == Some("NO_PATIENT_CONSENT") => {
                 Err(Failure::Refused(FetchFailure::Dissented))
@@ -412,11 +415,11 @@ struct ReadBack {
     warnings: Vec<String>,
 }
 
-/// Reads and checks a provider's Bundle: it must be about `nhs_number`.
-fn read(body: &[u8], nhs_number: NhsNumber) -> Result<ReadBack, Failure> {
+/// Reads and checks a provider's Bundle: it must be about `patient`.
+fn read(body: &[u8], patient: &Patient) -> Result<ReadBack, Failure> {
     let bundle: Value = serde_json::from_slice(body)
         .map_err(|_| Failure::Unreachable("the practice system sent an unreadable answer".into()))?;
-    match openmig_fhir::stu3::reader::read_structured_bundle(&bundle, nhs_number) {
+    match openmig_fhir::stu3::reader::read_structured_bundle_for(&bundle, patient) {
         Ok(read) => Ok(ReadBack { record: read.record, clinicians: read.clinicians, warnings: read.warnings }),
         Err(openmig_fhir::stu3::reader::ReadError::WrongPatient) => {
             Err(Failure::Unreachable("the practice system sent another patient's record; it was rejected".into()))

@@ -13,8 +13,9 @@ use openmig_domain::record::{
 use serde_json::Value;
 
 use super::super::urls;
-use super::values::{extension, first, optional_date, required_date, snomed, text};
-use super::{ReadError, Reader, invalid};
+use super::bundle::ResId;
+use super::values::{concept_text, extension, first, optional_date, required_date, snomed, text};
+use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "AllergyIntolerance";
 
@@ -26,60 +27,87 @@ const NO_KNOWN_ALLERGY_CODES: [u64; 2] = [716186003, 409137002];
 const ALLERGY_END_REASON_ALTERNATIVE: &str = "endReason";
 
 /// Every allergy, and the "no known allergies" statement when there is one.
-pub(super) fn read(reader: &mut Reader<'_>) -> Result<(Vec<Allergy>, Option<NoKnownAllergies>), ReadError> {
+pub(super) fn read(reader: &mut Reader<'_>) -> (Vec<Allergy>, Option<NoKnownAllergies>) {
     let mut allergies = Vec::new();
     let mut no_known_allergies: Option<NoKnownAllergies> = None;
     for id in reader.of_kind(KIND) {
-        let resource = reader.resource(id);
-        if text(resource, "verificationStatus") == Some("entered-in-error") {
-            continue;
-        }
-        let Some(entry) = reader.entries.get(id) else { continue };
-        let code = snomed(&resource["code"]).ok_or_else(|| invalid(KIND, "code is not SNOMED CT"))?;
-        let recorded_by = reader.clinician(&resource["recorder"], id, "AllergyIntolerance.recorder")?;
-        let asserted = required_date(&resource["assertedDate"], KIND, "assertedDate")?;
-        let meta = EntryMeta { id: entry, recorded_on: asserted.earliest(), recorded_by, confidential: false };
-        if NO_KNOWN_ALLERGY_CODES.contains(&code.code.value()) {
-            if no_known_allergies.is_some() {
+        match reader.item(id, Section::Allergies, |reader| allergy(reader, id)) {
+            Some(Read::Allergy(allergy)) => allergies.push(allergy),
+            Some(Read::NoKnownAllergies(statement)) if no_known_allergies.is_none() => {
+                no_known_allergies = Some(statement);
+            }
+            Some(Read::NoKnownAllergies(_)) => {
                 reader.warnings.push("More than one \"no known allergies\" statement: only the first is shown.".into());
-                continue;
             }
-            no_known_allergies = Some(NoKnownAllergies { meta, code, asserted: asserted.earliest() });
-            continue;
+            None => {}
         }
-        let contained = reader.index.get(id).container.is_some();
-        let status = status(resource, contained)?;
-        let onset = optional_date(&resource["onsetDateTime"], KIND, "onsetDateTime")?;
-        let substance = first(resource, "reaction").and_then(|r| r.get("substance")).and_then(snomed);
-        let reaction = match first(resource, "reaction") {
-            None => None,
-            Some(reaction) => {
-                let read = self::reaction(reaction);
-                if read.is_none() {
-                    reader.warnings.push(
-                        "An allergy's reaction without a SNOMED CT manifestation or a severity is not shown.".into(),
-                    );
-                }
-                read
-            }
-        };
-        allergies.push(Allergy {
-            meta,
-            code,
-            substance,
-            category: category(resource)?,
-            reaction,
-            onset,
-            asserted,
-            status,
-        });
     }
-    Ok((allergies, no_known_allergies))
+    (allergies, no_known_allergies)
+}
+
+/// What one AllergyIntolerance is.
+enum Read {
+    Allergy(Allergy),
+    NoKnownAllergies(NoKnownAllergies),
+}
+
+/// One AllergyIntolerance; `None` when entered in error.
+fn allergy(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Read>, NotRead> {
+    let resource = reader.resource(id);
+    if text(resource, "verificationStatus") == Some("entered-in-error") {
+        return Ok(None);
+    }
+    let Some(entry) = reader.entries.get(id) else { return Ok(None) };
+    let code = snomed(&resource["code"]).ok_or_else(|| invalid(KIND, "code is not SNOMED CT"))?;
+    let recorded_by = reader.clinician(&resource["recorder"], id);
+    let onset = optional_date(&resource["onsetDateTime"], KIND, "onsetDateTime")?;
+    // `assertedDate` is when it was recorded; a supplier that leaves it out still dates
+    // the allergy by its onset.
+    let asserted = optional_date(&resource["assertedDate"], KIND, "assertedDate")?
+        .or(onset)
+        .ok_or_else(|| invalid(KIND, "no assertedDate or onset"))?;
+    let meta = EntryMeta { id: entry, recorded_on: asserted.earliest(), recorded_by, confidential: false };
+    if NO_KNOWN_ALLERGY_CODES.contains(&code.code.value()) {
+        return Ok(Some(Read::NoKnownAllergies(NoKnownAllergies { meta, code, asserted: asserted.earliest() })));
+    }
+    let contained = reader.index.get(id).container.is_some();
+    let status = status(resource, contained)?;
+    let substance = first(resource, "reaction").and_then(|r| r.get("substance")).and_then(snomed);
+    let reaction = match first(resource, "reaction") {
+        None => None,
+        Some(reaction) => {
+            let read = self::reaction(reaction);
+            if read.is_none() {
+                let said = first(reaction, "manifestation").and_then(concept_text).unwrap_or("a reaction");
+                reader.warnings.push(format!(
+                    "{}: the reaction \"{}\" could not be shown (no SNOMED CT manifestation or no severity).",
+                    code.display,
+                    bounded(said)
+                ));
+            }
+            read
+        }
+    };
+    Ok(Some(Read::Allergy(Allergy {
+        meta,
+        code,
+        substance,
+        category: category(resource),
+        reaction,
+        onset,
+        asserted,
+        status,
+    })))
+}
+
+/// At most a hundred characters of the Bundle's text.
+fn bounded(text: &str) -> String {
+    text.chars().take(100).collect()
 }
 
 /// Active, or resolved with its `allergyEnd`. An allergy contained in a List with no
 /// status is one of the "Ended allergies".
-fn status(resource: &Value, contained: bool) -> Result<AllergyStatus, ReadError> {
+fn status(resource: &Value, contained: bool) -> Result<AllergyStatus, NotRead> {
     match (text(resource, "clinicalStatus"), contained) {
         (Some("active"), _) | (None, false) => Ok(AllergyStatus::Active),
         (Some("inactive" | "resolved"), _) | (None, true) => {
@@ -101,14 +129,13 @@ fn status(resource: &Value, contained: bool) -> Result<AllergyStatus, ReadError>
 }
 
 /// GP Connect sends `medication` or `environment` (food included); STU3 also allows
-/// `food` and `biologic`. No category reads as environment, GP Connect's "all other".
-fn category(resource: &Value) -> Result<AllergyCategory, ReadError> {
-    match first(resource, "category").map(Value::as_str) {
-        None => Ok(AllergyCategory::Environment),
-        Some(Some("medication")) => Ok(AllergyCategory::Medication),
-        Some(Some("food")) => Ok(AllergyCategory::Food),
-        Some(Some("environment" | "biologic")) => Ok(AllergyCategory::Environment),
-        Some(_) => Err(invalid(KIND, "category is not an allergy category")),
+/// `food` and `biologic`. No category (or one STU3 does not define) reads as
+/// environment, GP Connect's "all other".
+fn category(resource: &Value) -> AllergyCategory {
+    match first(resource, "category").and_then(Value::as_str) {
+        Some("medication") => AllergyCategory::Medication,
+        Some("food") => AllergyCategory::Food,
+        _ => AllergyCategory::Environment,
     }
 }
 

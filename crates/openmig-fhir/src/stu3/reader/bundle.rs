@@ -4,14 +4,20 @@
 //! [`ResId`], its position in the index. A reference resolves, in order, against the
 //! entries' `fullUrl`s, then as a relative or absolute `Type/id` (a `_history` suffix is
 //! ignored), and `#id` against the resources contained in the referring resource (or in
-//! its container). Duplicate `Type/id`s, `fullUrl`s or contained ids are refused: a
-//! reference to them would be ambiguous.
+//! its container).
+//!
+//! A Bundle from another system may be untidy without being unsafe, so nothing here
+//! refuses the record except a Bundle that is not one, or one over the size limit: an
+//! entry with no resource (or no `resourceType`) is skipped, and a `Type/id`,
+//! `fullUrl` or contained id used twice resolves to neither (a reference to it would be
+//! ambiguous, and a guess could attach one patient's medicine to another's plan), each
+//! with a warning. The resources themselves are still read.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{MAX_RESOURCES, ReadError, invalid};
+use super::{MAX_RESOURCES, NotRead, ReadError};
 
 /// A resource's position in the [`Index`].
 pub(super) type ResId = usize;
@@ -29,10 +35,28 @@ pub(super) struct Res<'a> {
 /// Every resource of the Bundle.
 pub(super) struct Index<'a> {
     all: Vec<Res<'a>>,
-    by_key: HashMap<(&'a str, &'a str), ResId>,
-    by_url: HashMap<&'a str, ResId>,
-    contained: HashMap<(ResId, &'a str), ResId>,
+    by_key: HashMap<(&'a str, &'a str), Option<ResId>>,
+    by_url: HashMap<&'a str, Option<ResId>>,
+    contained: HashMap<(ResId, &'a str), Option<ResId>>,
     by_kind: HashMap<&'a str, Vec<ResId>>,
+    /// Resources skipped because they were not resources.
+    skipped: usize,
+    /// Ids, `fullUrl`s and contained ids used more than once.
+    ambiguous: usize,
+}
+
+/// A key that resolves to the one resource holding it, or to none when two hold it.
+fn claim<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Option<ResId>>, key: K, id: ResId) -> bool {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(Some(id));
+            true
+        }
+        std::collections::hash_map::Entry::Occupied(mut slot) => {
+            slot.insert(None);
+            false
+        }
+    }
 }
 
 impl<'a> Index<'a> {
@@ -47,7 +71,7 @@ impl<'a> Index<'a> {
         let entries: &[Value] = match bundle.get("entry") {
             None => &[],
             Some(Value::Array(entries)) => entries,
-            Some(_) => return Err(invalid("Bundle", "entry is not a list")),
+            Some(_) => return Err(ReadError::NotABundle),
         };
         if entries.len() > MAX_RESOURCES {
             return Err(ReadError::TooLarge);
@@ -58,51 +82,60 @@ impl<'a> Index<'a> {
             by_url: HashMap::new(),
             contained: HashMap::new(),
             by_kind: HashMap::new(),
+            skipped: 0,
+            ambiguous: 0,
         };
         for entry in entries {
             let resource = entry.get("resource").filter(|r| r.is_object());
-            let Some(resource) = resource else { return Err(invalid("Bundle", "an entry holds no resource")) };
-            let kind = kind_of(resource)?;
-            let id = index.push(Res { value: resource, kind, container: None });
-            if let Some(resource_id) = id_of(resource, kind)?
-                && index.by_key.insert((kind, resource_id), id).is_some()
-            {
-                return Err(invalid(kind, "the same resource appears twice"));
-            }
-            let duplicate_url = match entry.get("fullUrl") {
-                None => false,
-                Some(Value::String(url)) => index.by_url.insert(url, id).is_some(),
-                Some(_) => return Err(invalid("Bundle", "an entry's fullUrl is not a string")),
+            let Some((resource, kind)) = resource.and_then(|r| Some((r, kind_of(r)?))) else {
+                index.skipped += 1;
+                continue;
             };
-            if duplicate_url {
-                return Err(invalid("Bundle", "two entries have the same fullUrl"));
+            let id = index.push(Res { value: resource, kind, container: None });
+            if let Some(resource_id) = id_of(resource)
+                && !claim(&mut index.by_key, (kind, resource_id), id)
+            {
+                index.ambiguous += 1;
+            }
+            if let Some(url) = entry.get("fullUrl").and_then(Value::as_str)
+                && !claim(&mut index.by_url, url, id)
+            {
+                index.ambiguous += 1;
             }
         }
         let top_level = index.all.len();
         for container in 0..top_level {
-            let contained: &[Value] = match index.all[container].value.get("contained") {
-                None => &[],
-                Some(Value::Array(contained)) => contained,
-                Some(_) => return Err(invalid(index.all[container].kind, "contained is not a list")),
-            };
-            for resource in contained {
+            let contained = index.all[container].value.get("contained").and_then(Value::as_array);
+            for resource in contained.map_or(&[][..], Vec::as_slice) {
                 if index.all.len() >= MAX_RESOURCES {
                     return Err(ReadError::TooLarge);
                 }
-                if !resource.is_object() {
-                    return Err(invalid(index.all[container].kind, "a contained resource is not an object"));
-                }
-                let kind = kind_of(resource)?;
-                let Some(resource_id) = id_of(resource, kind)? else {
-                    return Err(invalid(kind, "a contained resource has no id"));
+                let (Some(kind), Some(resource_id)) = (kind_of(resource), id_of(resource)) else {
+                    index.skipped += 1;
+                    continue;
                 };
                 let id = index.push(Res { value: resource, kind, container: Some(container) });
-                if index.contained.insert((container, resource_id), id).is_some() {
-                    return Err(invalid(kind, "two contained resources have the same id"));
+                if !claim(&mut index.contained, (container, resource_id), id) {
+                    index.ambiguous += 1;
                 }
             }
         }
         Ok(index)
+    }
+
+    /// What building the index skipped or could not resolve, for the record's warnings.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.skipped > 0 {
+            out.push(format!("{} entr(ies) in the practice's answer were not resources and are not shown.", self.skipped));
+        }
+        if self.ambiguous > 0 {
+            out.push(format!(
+                "{} resource id(s) in the practice's answer were used twice: links to them are not shown.",
+                self.ambiguous
+            ));
+        }
+        out
     }
 
     fn push(&mut self, res: Res<'a>) -> ResId {
@@ -131,62 +164,51 @@ impl<'a> Index<'a> {
     pub fn resolve(&self, reference: &str, from: ResId) -> Option<ResId> {
         if let Some(local) = reference.strip_prefix('#') {
             let container = self.all.get(from)?.container.unwrap_or(from);
-            return self.contained.get(&(container, local)).copied();
+            return self.contained.get(&(container, local)).copied().flatten();
         }
         if let Some(id) = self.by_url.get(reference) {
-            return Some(*id);
+            return *id;
         }
         let mut segments: Vec<&str> = reference.split('/').collect();
         if let Some(history) = segments.iter().position(|s| *s == "_history") {
             segments.truncate(history);
         }
         let [.., kind, id] = segments.as_slice() else { return None };
-        self.by_key.get(&(*kind, *id)).copied()
+        self.by_key.get(&(*kind, *id)).copied().flatten()
     }
 
     /// The resource a Reference element (`{"reference": …}`) names: `None` when the
     /// element is absent or carries no `reference` (e.g. only a `display`), an error
     /// naming `element` when the reference does not resolve.
-    pub fn target(&self, field: &Value, from: ResId, element: &str) -> Result<Option<ResId>, ReadError> {
+    pub fn target(&self, field: &Value, from: ResId, element: &str) -> Result<Option<ResId>, NotRead> {
         match field.get("reference") {
             None => Ok(None),
             Some(Value::String(reference)) => match self.resolve(reference, from) {
                 Some(id) => Ok(Some(id)),
-                None => Err(ReadError::UnresolvedReference(element.to_owned())),
+                None => Err(NotRead(format!("{element}: the reference does not resolve"))),
             },
-            Some(_) => {
-                Err(ReadError::Invalid { resource: element.to_owned(), why: "reference is not a string".into() })
-            }
+            Some(_) => Err(NotRead(format!("{element}: not a reference"))),
         }
     }
 
     /// Like [`Index::target`], but the target must be of `kind`.
-    pub fn target_of(&self, field: &Value, from: ResId, element: &str, kind: &str) -> Result<Option<ResId>, ReadError> {
+    pub fn target_of(&self, field: &Value, from: ResId, element: &str, kind: &str) -> Result<Option<ResId>, NotRead> {
         match self.target(field, from, element)? {
             Some(id) if self.all[id].kind == kind => Ok(Some(id)),
-            Some(_) => {
-                Err(ReadError::Invalid { resource: element.to_owned(), why: format!("does not refer to a {kind}") })
-            }
+            Some(_) => Err(NotRead(format!("{element}: does not refer to a {kind}"))),
             None => Ok(None),
         }
     }
 }
 
 /// A resource's `resourceType`.
-fn kind_of(resource: &Value) -> Result<&str, ReadError> {
-    resource
-        .get("resourceType")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid("Bundle", "a resource has no resourceType"))
+fn kind_of(resource: &Value) -> Option<&str> {
+    resource.get("resourceType").and_then(Value::as_str)
 }
 
-/// A resource's `id`, when it has one.
-fn id_of<'a>(resource: &'a Value, kind: &str) -> Result<Option<&'a str>, ReadError> {
-    match resource.get("id") {
-        None => Ok(None),
-        Some(Value::String(id)) => Ok(Some(id)),
-        Some(_) => Err(invalid(kind, "id is not a string")),
-    }
+/// A resource's `id`, when it has one (a non-string id is as good as none).
+fn id_of(resource: &Value) -> Option<&str> {
+    resource.get("id").and_then(Value::as_str)
 }
 
 /// The resource type as error messages may name it: known FHIR types by name (those the

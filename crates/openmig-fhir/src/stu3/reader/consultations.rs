@@ -8,10 +8,11 @@
 //!   is the Encounter; their performer is who recorded the consultation (else the
 //!   clinician seen).
 //! - Kind: the `type` coding that is one of openmig's encounter kinds. A consultation of
-//!   another kind is left out, with a warning: the domain has no "other" kind, and
-//!   calling it a surgery consultation would invent a fact.
-//! - Start: `period.start` in UK time; duration: `length` in minutes (else the period);
-//!   recorded: the consultation List's `date` (else the day it started).
+//!   another kind is an unshown item: the domain has no "other" kind, and calling it a
+//!   surgery consultation would invent a fact.
+//! - Start: `period.start` in UK time (else, `period` being 0..1, the start of the day
+//!   its consultation List was recorded); duration: `length` in minutes (else the
+//!   period); recorded: the consultation List's `date` (else the day it started).
 //!
 //! Each structure List is read once, for the first consultation that reaches it, so a
 //! Bundle cannot make the reader walk the same List many times.
@@ -24,8 +25,8 @@ use serde_json::Value;
 
 use super::super::urls;
 use super::bundle::ResId;
-use super::values::{array, code_in, first, optional_day, snomed, text, uk_local_time, whole};
-use super::{ReadError, Reader, invalid};
+use super::values::{array, code_in, first, optional_first_day, snomed, text, uk_local_time, whole};
+use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Encounter";
 
@@ -34,31 +35,29 @@ const KIND: &str = "Encounter";
 const MAX_DEPTH: usize = 4;
 
 /// The narrative Observations, each with its Encounter.
-pub(super) fn narratives(reader: &Reader<'_>) -> Result<HashMap<ResId, ResId>, ReadError> {
+pub(super) fn narratives(reader: &Reader<'_>) -> HashMap<ResId, ResId> {
     let mut out = HashMap::new();
     for id in reader.of_kind("Observation") {
         let resource = reader.resource(id);
         if code_in(&resource["code"], urls::SNOMED) != Some(urls::COMMENT_NOTE.0) {
             continue;
         }
-        if let Some(encounter) = reader.index.target(&resource["context"], id, "Observation.context")?
-            && reader.index.get(encounter).kind == KIND
-        {
+        if let Ok(Some(encounter)) = reader.index.target_of(&resource["context"], id, "Observation.context", KIND) {
             out.insert(id, encounter);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Every consultation of a kind openmig knows.
-pub(super) fn read(reader: &mut Reader<'_>, narratives: &HashMap<ResId, ResId>) -> Result<Vec<Encounter>, ReadError> {
+pub(super) fn read(reader: &mut Reader<'_>, narratives: &HashMap<ResId, ResId>) -> Vec<Encounter> {
     let mut structure: HashMap<ResId, ResId> = HashMap::new();
     for list in reader.of_kind("List") {
         let resource = reader.resource(list);
         if code_in(&resource["code"], urls::SNOMED) != Some(urls::CONSULTATION_LIST.0) {
             continue;
         }
-        if let Some(encounter) = reader.index.target_of(&resource["encounter"], list, "List.encounter", KIND)? {
+        if let Ok(Some(encounter)) = reader.index.target_of(&resource["encounter"], list, "List.encounter", KIND) {
             structure.entry(encounter).or_insert(list);
         }
     }
@@ -69,79 +68,97 @@ pub(super) fn read(reader: &mut Reader<'_>, narratives: &HashMap<ResId, ResId>) 
     for notes in notes_of.values_mut() {
         notes.sort_unstable();
     }
-
+    let context = Context { narratives, structure: &structure, notes_of: &notes_of };
     let mut walked = HashSet::new();
     let mut out = Vec::new();
-    let mut unknown_kinds = 0usize;
     for id in reader.of_kind(KIND) {
-        let resource = reader.resource(id);
-        if matches!(text(resource, "status"), Some("entered-in-error" | "cancelled")) {
-            continue;
+        if let Some(encounter) =
+            reader.item(id, Section::Consultations, |reader| encounter(reader, id, &context, &mut walked))
+        {
+            out.push(encounter);
         }
-        let Some(entry) = reader.entries.get(id) else { continue };
-        let Some(kind) = kind(resource) else {
-            unknown_kinds += 1;
-            continue;
-        };
-        let period = &resource["period"];
-        let start = text(period, "start")
-            .and_then(uk_local_time)
-            .ok_or_else(|| invalid(KIND, "no period.start date and time"))?;
-        let duration_minutes = match resource["length"].get("value") {
-            Some(value) => whole::<u16>(value).ok_or_else(|| invalid(KIND, "length is not whole minutes"))?,
-            None => text(period, "end")
-                .and_then(uk_local_time)
-                .and_then(|end| u16::try_from((end - start).num_minutes()).ok())
-                .unwrap_or(0),
-        };
-        let participant = array(resource, "participant")
-            .iter()
-            .find(|p| {
-                array(p, "type")
-                    .iter()
-                    .any(|t| code_in(t, urls::PARTICIPATION_TYPE_SYSTEM) == Some(urls::PRIMARY_PERFORMER.0))
-            })
-            .or_else(|| first(resource, "participant"));
-        let individual = participant.map_or(&Value::Null, |p| &p["individual"]);
-        let clinician = reader.clinician(individual, id, "Encounter.participant")?;
+    }
+    out
+}
 
-        let narratives_here = notes_of.get(&id).map(Vec::as_slice).unwrap_or_default();
-        let mut linked = Linked::default();
-        let mut recorded_on = None;
-        if let Some(list) = structure.get(&id) {
-            recorded_on = optional_day(&reader.resource(*list)["date"], "List", "date")?;
-            walk(reader, *list, narratives, &mut walked, &mut linked, 0)?;
+/// What every consultation is read against.
+struct Context<'c> {
+    narratives: &'c HashMap<ResId, ResId>,
+    /// Each Encounter's consultation List.
+    structure: &'c HashMap<ResId, ResId>,
+    /// Each Encounter's narrative Observations, in Bundle order.
+    notes_of: &'c HashMap<ResId, Vec<ResId>>,
+}
+
+/// One consultation; `None` when entered in error or cancelled.
+fn encounter(
+    reader: &mut Reader<'_>,
+    id: ResId,
+    context: &Context<'_>,
+    walked: &mut HashSet<ResId>,
+) -> Result<Option<Encounter>, NotRead> {
+    let resource = reader.resource(id);
+    if matches!(text(resource, "status"), Some("entered-in-error" | "cancelled")) {
+        return Ok(None);
+    }
+    let Some(entry) = reader.entries.get(id) else { return Ok(None) };
+    let kind = kind(resource).ok_or_else(|| invalid(KIND, "type is not a consultation type openmig shows"))?;
+    let list = context.structure.get(&id).copied();
+    let recorded_on = match list {
+        Some(list) => optional_first_day(&reader.resource(list)["date"], "List", "date")?,
+        None => None,
+    };
+    let period = &resource["period"];
+    // `period` is 0..1: a consultation the practice did not time starts on the day its
+    // consultation List was recorded.
+    let start = match text(period, "start") {
+        Some(start) => uk_local_time(start).ok_or_else(|| invalid(KIND, "period.start is not a date and time"))?,
+        None => recorded_on
+            .map(|day| day.and_time(chrono::NaiveTime::MIN))
+            .ok_or_else(|| invalid(KIND, "no period.start and no consultation date"))?,
+    };
+    let duration_minutes = resource["length"].get("value").and_then(whole::<u16>).unwrap_or_else(|| {
+        text(period, "end")
+            .and_then(uk_local_time)
+            .and_then(|end| u16::try_from((end - start).num_minutes()).ok())
+            .unwrap_or(0)
+    });
+    let participant = array(resource, "participant")
+        .iter()
+        .find(|p| {
+            array(p, "type")
+                .iter()
+                .any(|t| code_in(t, urls::PARTICIPATION_TYPE_SYSTEM) == Some(urls::PRIMARY_PERFORMER.0))
+        })
+        .or_else(|| first(resource, "participant"));
+    let individual = participant.map_or(&Value::Null, |p| &p["individual"]);
+    let clinician = reader.clinician(individual, id);
+
+    let narratives_here = context.notes_of.get(&id).map(Vec::as_slice).unwrap_or_default();
+    let mut linked = Linked::default();
+    if let Some(list) = list {
+        walk(reader, list, context.narratives, walked, &mut linked, 0);
+    }
+    let notes: Vec<&str> = narratives_here
+        .iter()
+        .filter_map(|n| text(reader.resource(*n), "comment").or_else(|| text(reader.resource(*n), "valueString")))
+        .collect();
+    let recorded_by = match narratives_here.first() {
+        Some(narrative) => {
+            let performer = first(reader.resource(*narrative), "performer").unwrap_or(&Value::Null);
+            reader.clinician(performer, *narrative)
         }
-        let notes: Vec<&str> = narratives_here
-            .iter()
-            .filter_map(|n| text(reader.resource(*n), "comment").or_else(|| text(reader.resource(*n), "valueString")))
-            .collect();
-        let recorded_by = match narratives_here.first() {
-            Some(narrative) => {
-                let performer = first(reader.resource(*narrative), "performer").unwrap_or(&Value::Null);
-                reader.clinician(performer, *narrative, "Observation.performer")?
-            }
-            None => clinician.clone(),
-        };
-        out.push(Encounter {
-            meta: EntryMeta {
-                id: entry,
-                recorded_on: recorded_on.unwrap_or(start.date()),
-                recorded_by,
-                confidential: false,
-            },
-            start,
-            duration_minutes,
-            kind,
-            clinician,
-            notes: notes.join("\n"),
-            linked: linked.ids,
-        });
-    }
-    if unknown_kinds > 0 {
-        reader.warnings.push(format!("{unknown_kinds} consultation(s) of a kind openmig does not show are not shown."));
-    }
-    Ok(out)
+        None => clinician.clone(),
+    };
+    Ok(Some(Encounter {
+        meta: EntryMeta { id: entry, recorded_on: recorded_on.unwrap_or(start.date()), recorded_by, confidential: false },
+        start,
+        duration_minutes,
+        kind,
+        clinician,
+        notes: notes.join("\n"),
+        linked: linked.ids,
+    }))
 }
 
 /// The encounter kind one of the `type` codings names.
@@ -169,14 +186,14 @@ fn walk(
     walked: &mut HashSet<ResId>,
     linked: &mut Linked,
     depth: usize,
-) -> Result<(), ReadError> {
+) {
     if depth > MAX_DEPTH || !walked.insert(list) {
-        return Ok(());
+        return;
     }
     for entry in array(reader.resource(list), "entry") {
-        let Some(target) = reader.index.target(&entry["item"], list, "List.entry.item")? else { continue };
+        let Ok(Some(target)) = reader.index.target(&entry["item"], list, "List.entry.item") else { continue };
         if reader.index.get(target).kind == "List" {
-            walk(reader, target, narratives, walked, linked, depth + 1)?;
+            walk(reader, target, narratives, walked, linked, depth + 1);
         } else if !narratives.contains_key(&target)
             && let Some(id) = reader.entries.get(target)
             && linked.seen.insert(id)
@@ -184,5 +201,4 @@ fn walk(
             linked.ids.push(id);
         }
     }
-    Ok(())
 }

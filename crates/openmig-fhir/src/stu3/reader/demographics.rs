@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use openmig_domain::patient::{Address, PersonName, Registration, RegistrationStatus};
 use openmig_domain::{
-    ClinicalSystem, Clinician, ClinicianId, ClinicianRole, NhsNumber, OdsCode, Patient, Practice, Sex,
+    ClinicalSystem, Clinician, ClinicianId, ClinicianRole, NhsNumber, OdsCode, PartialDate, Patient, Practice, Sex,
 };
 use serde_json::Value;
 
 use super::super::urls;
 use super::bundle::{Index, ResId};
-use super::values::{array, concept_text, day, extension, first, text};
-use super::{ReadError, Reader, invalid};
+use super::values::{array, concept_text, day, extension, first, partial_date, text};
+use super::{ReadError, Reader};
 
 /// The one Patient, when its NHS number is `expected`.
 ///
@@ -37,7 +37,7 @@ pub(super) fn find_patient(index: &Index<'_>, expected: NhsNumber) -> Result<Res
         .map(|i| text(i, "value"))
         .collect();
     if numbers.is_empty() {
-        return Err(invalid("Patient", "no NHS number"));
+        return Err(ReadError::UnidentifiedPatient);
     }
     for number in numbers {
         if number.and_then(|n| NhsNumber::parse(n).ok()) != Some(expected) {
@@ -47,8 +47,10 @@ pub(super) fn find_patient(index: &Index<'_>, expected: NhsNumber) -> Result<Res
     Ok(patient)
 }
 
-/// The Patient's demographics and registration. Call after [`clinicians`].
-pub(super) fn patient(reader: &Reader<'_>, practice: &Practice) -> Result<Patient, ReadError> {
+/// The Patient's demographics and registration. Call after [`clinicians`]. What the
+/// Bundle leaves out and `located` (the caller's directory) knows is taken from there:
+/// the date of birth, and a death the Bundle does not date.
+pub(super) fn patient(reader: &mut Reader<'_>, practice: &Practice, located: Option<&Patient>) -> Result<Patient, ReadError> {
     let id = reader.patient;
     let resource = reader.resource(id);
     let name = array(resource, "name")
@@ -57,14 +59,17 @@ pub(super) fn patient(reader: &Reader<'_>, practice: &Practice) -> Result<Patien
         .or_else(|| first(resource, "name"))
         .map(person_name)
         .unwrap_or(PersonName { prefix: String::new(), given: Vec::new(), family: String::new() });
+    // Administrative gender's four codes; anything else says nothing the domain can keep.
     let sex = match text(resource, "gender") {
-        None | Some("unknown") => Sex::Unknown,
         Some("male") => Sex::Male,
         Some("female") => Sex::Female,
         Some("other") => Sex::Other,
-        Some(_) => return Err(invalid("Patient", "gender is not an administrative gender")),
+        _ => Sex::Unknown,
     };
-    let birth_date = text(resource, "birthDate").and_then(day).ok_or_else(|| invalid("Patient", "no birthDate"))?;
+    let birth_date = match text(resource, "birthDate").and_then(day).or(located.map(|p| p.birth_date)) {
+        Some(date) => date,
+        None => return Err(ReadError::MissingBirthDate),
+    };
     let address = array(resource, "address")
         .iter()
         .find(|a| text(a, "use") == Some("home"))
@@ -79,15 +84,19 @@ pub(super) fn patient(reader: &Reader<'_>, practice: &Practice) -> Result<Patien
         .or_else(|| phones.first())
         .and_then(|t| text(t, "value"))
         .map(str::to_owned);
-    let deceased = match (resource.get("deceasedDateTime"), resource.get("deceasedBoolean")) {
-        (Some(date), _) => {
-            Some(date.as_str().and_then(day).ok_or_else(|| invalid("Patient", "deceasedDateTime is not a day"))?)
-        }
-        (None, Some(Value::Bool(true))) => return Err(invalid("Patient", "deceased without a date")),
-        (None, _) => None,
-    };
+    let said_deceased = resource.get("deceasedDateTime").is_some()
+        || resource.get("deceasedBoolean").and_then(Value::as_bool) == Some(true);
+    let deceased = resource
+        .get("deceasedDateTime")
+        .and_then(Value::as_str)
+        .and_then(|d| partial_date(d))
+        .map(PartialDate::earliest)
+        .or(located.and_then(|p| p.deceased));
+    if said_deceased && deceased.is_none() {
+        reader.warnings.push("The practice records the patient as deceased, without a date of death.".into());
+    }
     let usual_gp = match first(resource, "generalPractitioner") {
-        Some(gp) => reader.clinician(gp, id, "Patient.generalPractitioner")?,
+        Some(gp) => reader.clinician(gp, id),
         None => ClinicianId(String::new()),
     };
     let (registered_on, status) = registration(resource, birth_date);
@@ -122,21 +131,29 @@ fn registration(patient: &Value, birth_date: NaiveDate) -> (NaiveDate, Registrat
     (start, status)
 }
 
-/// The practice: the Patient's managing Organization.
-pub(super) fn practice(reader: &Reader<'_>) -> Result<Practice, ReadError> {
-    let field = &reader.resource(reader.patient)["managingOrganization"];
-    let Some(organization) =
-        reader.index.target_of(field, reader.patient, "Patient.managingOrganization", "Organization")?
-    else {
-        return Err(ReadError::MissingPractice);
+/// The practice: the Patient's managing Organization, else an Organization among its
+/// general practitioners (both name the registered practice in GP Connect), else the
+/// practice `located` is registered at. An Organization without a valid ODS code names
+/// no practice.
+pub(super) fn practice(reader: &mut Reader<'_>, located: Option<&Patient>) -> Result<Practice, ReadError> {
+    let patient = reader.resource(reader.patient);
+    let organization = std::iter::once(&patient["managingOrganization"])
+        .chain(array(patient, "generalPractitioner"))
+        .filter_map(|field| reader.index.target_of(field, reader.patient, "", "Organization").ok().flatten())
+        .find_map(|id| Some((id, ods_code(reader.resource(id))?)));
+    let Some((organization, ods_code)) = organization else {
+        let Some(located) = located else { return Err(ReadError::MissingPractice) };
+        return Ok(Practice {
+            ods_code: located.registration.practice.clone(),
+            name: String::new(),
+            address: Address { lines: Vec::new(), town: String::new(), postcode: String::new() },
+            telephone: String::new(),
+            clinical_system: ClinicalSystem::EmisWeb,
+            sharing_enabled: true,
+            asid: String::new(),
+        });
     };
     let resource = reader.resource(organization);
-    let ods = array(resource, "identifier")
-        .iter()
-        .find(|i| text(i, "system") == Some(urls::ODS_ORGANIZATION_SYSTEM))
-        .and_then(|i| text(i, "value"))
-        .ok_or_else(|| invalid("Organization", "no ODS code"))?;
-    let ods_code = OdsCode::parse(ods).map_err(|_| invalid("Organization", "the ODS code is not valid"))?;
     let telephone = array(resource, "telecom")
         .iter()
         .find(|t| text(t, "system") == Some("phone"))
@@ -157,13 +174,21 @@ pub(super) fn practice(reader: &Reader<'_>) -> Result<Practice, ReadError> {
     })
 }
 
+/// An Organization's ODS code, when it has a valid one.
+fn ods_code(organization: &Value) -> Option<OdsCode> {
+    array(organization, "identifier")
+        .iter()
+        .filter(|i| text(i, "system") == Some(urls::ODS_ORGANIZATION_SYSTEM))
+        .find_map(|i| OdsCode::parse(text(i, "value")?).ok())
+}
+
 /// Every Practitioner as a clinician, remembering which clinician each Practitioner and
 /// PractitionerRole stands for.
-pub(super) fn clinicians(reader: &mut Reader<'_>, practice: &Practice) -> Result<Vec<Clinician>, ReadError> {
+pub(super) fn clinicians(reader: &mut Reader<'_>, practice: &Practice) -> Vec<Clinician> {
     let mut roles_of: HashMap<ResId, Vec<ResId>> = HashMap::new();
     for role in reader.of_kind("PractitionerRole") {
         let field = &reader.resource(role)["practitioner"];
-        if let Some(practitioner) = reader.index.target(field, role, "PractitionerRole.practitioner")? {
+        if let Ok(Some(practitioner)) = reader.index.target(field, role, "PractitionerRole.practitioner") {
             roles_of.entry(practitioner).or_default().push(role);
         }
     }
@@ -201,7 +226,7 @@ pub(super) fn clinicians(reader: &mut Reader<'_>, practice: &Practice) -> Result
         reader.clinicians.insert(id, clinician.id.clone());
         out.push(clinician);
     }
-    Ok(out)
+    out
 }
 
 /// The role whose label the writer sends as the PractitionerRole's text.

@@ -8,16 +8,22 @@
 //!   and stands for the vaccination too, since its code is all the Bundle says;
 //! - otherwise `vaccineCode` is the vaccination and there is no product.
 //!
+//! A `vaccineCode` of NullFlavor `UNK` (GP Connect's Immunization page: "where the
+//! vaccine product is unknown") means there is no product, and the vaccination is the
+//! procedure's. The date is 0..1: without it, the vaccination is dated by when it was
+//! recorded.
+//!
 //! An Immunization names no recorder, so `recorded_by` is the unknown clinician;
 //! `recorded_on` is CareConnect's `dateRecorded` when sent, else the first day the
 //! vaccination date can mean. The dose number is `vaccinationProtocol[0].doseSequence`.
 
-use openmig_domain::ClinicianId;
+use openmig_domain::{ClinicianId, PartialDate};
 use openmig_domain::record::{EntryMeta, Immunisation, ImmunisationStatus};
 use serde_json::Value;
 
-use super::values::{concept_text, extension, first, optional_day, required_date, snomed, text, whole};
-use super::{ReadError, Reader, invalid};
+use super::bundle::ResId;
+use super::values::{code_in, concept_text, extension, first, optional_date, snomed, text, whole};
+use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Immunization";
 
@@ -29,56 +35,69 @@ const VACCINATION_PROCEDURE_EXTENSION: &str =
 const DATE_RECORDED_EXTENSION: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1";
 
+/// HL7 v3 NullFlavor, as GP Connect's Immunization page uses it for an unknown product.
+const NULL_FLAVOR_SYSTEM: &str = "http://hl7.org/fhir/v3/NullFlavor";
+
 /// Every immunisation.
-pub(super) fn read(reader: &mut Reader<'_>) -> Result<Vec<Immunisation>, ReadError> {
+pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Immunisation> {
     let mut out = Vec::new();
     for id in reader.of_kind(KIND) {
-        let resource = reader.resource(id);
-        if text(resource, "status") == Some("entered-in-error") {
-            continue;
+        if let Some(immunisation) = reader.item(id, Section::Immunisations, |reader| immunisation(reader, id)) {
+            out.push(immunisation);
         }
-        let Some(entry) = reader.entries.get(id) else { continue };
-        let vaccine = snomed(&resource["vaccineCode"]).ok_or_else(|| invalid(KIND, "vaccineCode is not SNOMED CT"))?;
-        let procedure = extension(resource, VACCINATION_PROCEDURE_EXTENSION)
-            .and_then(|e| e.get("valueCodeableConcept"))
-            .and_then(snomed);
-        let has_note = first(resource, "note").and_then(|n| text(n, "text")).is_some();
-        let (vaccination, product) = match procedure {
-            Some(procedure) => (procedure, Some(vaccine)),
-            None if has_note => (vaccine.clone(), Some(vaccine)),
-            None => (vaccine, None),
-        };
-        let date = required_date(&resource["date"], KIND, "date")?;
-        let status = match resource.get("notGiven") {
-            Some(Value::Bool(true)) => {
-                let reason =
-                    first(&resource["explanation"], "reasonNotGiven").and_then(concept_text).unwrap_or_default();
-                ImmunisationStatus::NotGiven { reason: reason.to_owned() }
-            }
-            None | Some(Value::Bool(false)) => ImmunisationStatus::Given {
-                batch: text(resource, "lotNumber").map(str::to_owned),
-                dose_number: first(resource, "vaccinationProtocol")
-                    .and_then(|p| p.get("doseSequence"))
-                    .and_then(whole::<u8>),
-            },
-            Some(_) => return Err(invalid(KIND, "notGiven is not a boolean")),
-        };
-        let recorded_on = match extension(resource, DATE_RECORDED_EXTENSION) {
-            Some(recorded) => optional_day(&recorded["valueDateTime"], KIND, "dateRecorded")?,
-            None => None,
-        };
-        out.push(Immunisation {
-            meta: EntryMeta {
-                id: entry,
-                recorded_on: recorded_on.unwrap_or(date.earliest()),
-                recorded_by: ClinicianId(String::new()),
-                confidential: false,
-            },
-            vaccination,
-            product,
-            date,
-            status,
-        });
     }
-    Ok(out)
+    out
+}
+
+/// One immunisation; `None` when entered in error.
+fn immunisation(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Immunisation>, NotRead> {
+    let resource = reader.resource(id);
+    if text(resource, "status") == Some("entered-in-error") {
+        return Ok(None);
+    }
+    let Some(entry) = reader.entries.get(id) else { return Ok(None) };
+    let vaccine_code = &resource["vaccineCode"];
+    let vaccine = snomed(vaccine_code);
+    let unknown_product = code_in(vaccine_code, NULL_FLAVOR_SYSTEM) == Some("UNK");
+    let procedure =
+        extension(resource, VACCINATION_PROCEDURE_EXTENSION).and_then(|e| e.get("valueCodeableConcept")).and_then(snomed);
+    let has_note = first(resource, "note").and_then(|n| text(n, "text")).is_some();
+    let (vaccination, product) = match (procedure, vaccine) {
+        (Some(procedure), vaccine) => (procedure, vaccine),
+        (None, Some(vaccine)) if has_note => (vaccine.clone(), Some(vaccine)),
+        (None, Some(vaccine)) => (vaccine, None),
+        (None, None) if unknown_product => {
+            return Err(invalid(KIND, "the product is unknown and no vaccination procedure is coded"));
+        }
+        (None, None) => return Err(invalid(KIND, "vaccineCode is not SNOMED CT")),
+    };
+    let recorded = match extension(resource, DATE_RECORDED_EXTENSION) {
+        Some(recorded) => optional_date(&recorded["valueDateTime"], KIND, "dateRecorded")?,
+        None => None,
+    };
+    let date = optional_date(&resource["date"], KIND, "date")?
+        .or(recorded)
+        .ok_or_else(|| invalid(KIND, "no date and no recorded date"))?;
+    let status = match resource.get("notGiven") {
+        Some(Value::Bool(true)) => {
+            let reason = first(&resource["explanation"], "reasonNotGiven").and_then(concept_text).unwrap_or_default();
+            ImmunisationStatus::NotGiven { reason: reason.to_owned() }
+        }
+        _ => ImmunisationStatus::Given {
+            batch: text(resource, "lotNumber").map(str::to_owned),
+            dose_number: first(resource, "vaccinationProtocol").and_then(|p| p.get("doseSequence")).and_then(whole::<u8>),
+        },
+    };
+    Ok(Some(Immunisation {
+        meta: EntryMeta {
+            id: entry,
+            recorded_on: recorded.and_then(PartialDate::day).unwrap_or(date.earliest()),
+            recorded_by: ClinicianId(String::new()),
+            confidential: false,
+        },
+        vaccination,
+        product,
+        date,
+        status,
+    }))
 }

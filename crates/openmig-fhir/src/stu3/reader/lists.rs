@@ -1,5 +1,6 @@
-//! The Lists: every entry must resolve, and the warning codes and the provider's
-//! OperationOutcome become the record's warnings.
+//! The Lists: the warning codes and the provider's OperationOutcome become the record's
+//! warnings, and so does a List entry that names nothing in the Bundle (the list is
+//! telling the clinician about an item they cannot see).
 //!
 //! The record is read from the resources themselves, not from the Lists' entries, so
 //! that items a problem or consultation pulled in (which are in no primary List) are
@@ -9,7 +10,7 @@ use std::collections::HashSet;
 
 use super::super::urls;
 use super::values::{array, code_in, concept_text, extensions, text};
-use super::{ReadError, Reader};
+use super::Reader;
 
 /// `data-in-transit` (gpconnect.md §3 "List warning codes").
 const DATA_IN_TRANSIT: &str = "data-in-transit";
@@ -18,14 +19,27 @@ const DATA_AWAITING_FILING: &str = "data-awaiting-filing";
 /// The longest warning taken from the Bundle's own text.
 const MAX_WARNING_CHARS: usize = 300;
 
-/// Every List entry's `item` reference resolves (`#id` to a resource the List contains).
-pub(super) fn check_list_entries(reader: &Reader<'_>) -> Result<(), ReadError> {
+/// One warning per List with entries whose `item` does not resolve (`#id` to a
+/// resource the List contains, anything else to a Bundle entry).
+pub(super) fn check_list_entries(reader: &mut Reader<'_>) {
     for list in reader.of_kind("List") {
-        for entry in array(reader.resource(list), "entry") {
-            reader.index.target(&entry["item"], list, "List.entry.item")?;
+        let resource = reader.resource(list);
+        let missing = array(resource, "entry")
+            .iter()
+            .filter(|entry| reader.index.target(&entry["item"], list, "List.entry.item").is_err())
+            .count();
+        if missing > 0 {
+            let title = title(resource);
+            reader.warnings.push(bounded(&format!(
+                "{title}: the practice's list names {missing} item(s) that are not in its answer and cannot be shown."
+            )));
         }
     }
-    Ok(())
+}
+
+/// A List's title (else its code's text).
+fn title(list: &serde_json::Value) -> &str {
+    text(list, "title").or_else(|| list.get("code").and_then(concept_text)).unwrap_or("Record")
 }
 
 /// The warnings of every List and OperationOutcome, and whether any List says items were
@@ -35,7 +49,7 @@ pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool) {
     let mut withheld = false;
     for list in reader.of_kind("List") {
         let resource = reader.resource(list);
-        let title = text(resource, "title").or_else(|| resource.get("code").and_then(concept_text)).unwrap_or("Record");
+        let title = title(resource);
         for warning in extensions(resource, urls::LIST_WARNING_EXTENSION) {
             let code = text(warning, "valueCode").or_else(|| warning.get("valueCoding").and_then(|c| text(c, "code")));
             let said = match code {

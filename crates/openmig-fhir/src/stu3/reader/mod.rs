@@ -11,22 +11,33 @@
 //! narrative), immunisations, referrals and observations (uncategorised ones and
 //! laboratory results with their DiagnosticReports).
 //!
-//! # What it trusts and what it refuses
+//! # What it trusts, what it refuses, what it shows anyway
 //!
 //! Nothing in the Bundle is trusted: it may come from any GP system, or be damaged or
-//! tampered with on the way. The reader never panics, reads at most
-//! [`MAX_RESOURCES`] resources, and refuses with a [`ReadError`] rather than guess when:
-//! - the Bundle's Patient is not the patient asked for, there are several Patients, or a
-//!   clinical resource is about another patient ([`ReadError::WrongPatient`], hazard H1
-//!   in `security.md`: showing someone else's record is the worst failure);
-//! - a reference does not resolve ([`ReadError::UnresolvedReference`]);
-//! - a resource lacks what GP Connect makes mandatory and the domain needs (a code, a
-//!   date, a status), or holds a value of the wrong type ([`ReadError::Invalid`]).
+//! tampered with on the way. The reader never panics and reads at most
+//! [`MAX_RESOURCES`] resources. It refuses the **whole record** ([`ReadError`]) only for
+//! what would make showing it unsafe or meaningless:
+//! - the Bundle's Patient is not the patient asked for, there are several Patients, a
+//!   clinical resource is about another patient, or the Patient carries no NHS number
+//!   to check (hazard H1 in `security.md`: showing someone else's record is the worst
+//!   failure);
+//! - there is no Patient, or the answer is not a structured-record Bundle at all.
 //!
-//! Content the domain does not model (other resource types, consultations of an
-//! unknown kind) is skipped and said so in [`ReadRecord::warnings`]; so are the Lists'
-//! warning codes (`confidential-items` sets [`ReadRecord::withheld_items`]) and the
-//! provider's OperationOutcome.
+//! Everything else is GP Connect as another supplier writes it, and the reader follows
+//! the specification (GP Connect 1.6's CareConnect-GPC profiles and its pages), not
+//! openmig's writer: every value type a profile allows is read, 0..1 elements may be
+//! absent, dates may be partial where the profile allows it, and text wins where the
+//! specification puts the meaning in text (a transfer-degraded code's `text`, a
+//! consultation type given only as text). A resource that still cannot be read (a
+//! medicine with no dm+d or SNOMED CT code, a date the domain needs and the resource
+//! does not have) is never dropped silently: it becomes an [`UnshownItem`] in its
+//! [`Section`] (what the clinician is shown in its place, with its own text) and a
+//! warning. A reference that does not resolve costs only the item holding it (or, in a
+//! List, only that List entry), never the record.
+//!
+//! Content the domain does not model (other resource types) is skipped and said so in
+//! [`ReadRecord::warnings`]; so are the Lists' warning codes (`confidential-items` sets
+//! [`ReadRecord::withheld_items`]) and the provider's OperationOutcome.
 //!
 //! # Entry ids
 //!
@@ -75,7 +86,7 @@ mod values;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use openmig_domain::{Clinician, ClinicianId, EntryId, GpRecord, NhsNumber, Practice};
+use openmig_domain::{Clinician, ClinicianId, EntryId, GpRecord, NhsNumber, Patient, Practice};
 use serde_json::Value;
 
 use bundle::{Index, ResId};
@@ -93,19 +104,90 @@ pub const MAX_RESOURCES: usize = 50_000;
 pub struct ReadRecord {
     /// The record: what the provider shared (see the module docs for the stand-ins).
     pub record: GpRecord,
-    /// The registered practice, from the Patient's managing Organization.
+    /// The registered practice, from the Patient's managing Organization (or its
+    /// general practitioner Organization; else the practice asked, see
+    /// [`read_structured_bundle_for`]).
     pub practice: Practice,
     /// Every Practitioner in the Bundle, in Bundle order.
     pub clinicians: Vec<Clinician>,
     /// What a clinician reading the record should be told: the Lists' warnings (e.g.
-    /// items withheld as confidential), the provider's OperationOutcome, content skipped.
+    /// items withheld as confidential), the provider's OperationOutcome, content skipped,
+    /// and one line per [`UnshownItem`].
     pub warnings: Vec<String>,
     /// True when a List says the provider withheld items (`confidential-items`).
     pub withheld_items: bool,
+    /// The items the practice sent that could not be read, each to be shown in its
+    /// section in place of the item (in Bundle order).
+    pub unshown: Vec<UnshownItem>,
 }
 
-/// Why a Bundle could not be read. No variant carries patient data: references and
-/// values from the Bundle are never quoted, only resource types and element names.
+/// A part of the record, as a clinician's view divides it; where an [`UnshownItem`]
+/// belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    /// Medicines: MedicationStatement, its plan and its issues.
+    Medications,
+    /// Allergies and adverse reactions: AllergyIntolerance.
+    Allergies,
+    /// Problems: Condition.
+    Problems,
+    /// Consultations: Encounter.
+    Consultations,
+    /// Test results and other observations: Observation.
+    Observations,
+    /// Immunisations: Immunization.
+    Immunisations,
+    /// Referrals: ReferralRequest.
+    Referrals,
+}
+
+impl Section {
+    /// The section's heading, as a warning names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Medications => "Medications",
+            Section::Allergies => "Allergies and adverse reactions",
+            Section::Problems => "Problems",
+            Section::Consultations => "Consultations",
+            Section::Observations => "Test results and observations",
+            Section::Immunisations => "Immunisations",
+            Section::Referrals => "Referrals",
+        }
+    }
+}
+
+/// An item from the practice that could not be read into the record. It stands in its
+/// section where the item would have been, so the clinician knows something is there
+/// and what the practice called it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnshownItem {
+    /// Where it belongs.
+    pub section: Section,
+    /// The item's own words, as the practice sent them (its code's text or display,
+    /// else its notes), at most [`MAX_ITEM_TEXT_CHARS`] characters; empty when it has
+    /// none.
+    pub text: String,
+    /// Why it could not be read, e.g. `MedicationStatement: no effectivePeriod.start`
+    /// (element names only, never the Bundle's values).
+    pub reason: String,
+}
+
+impl UnshownItem {
+    /// The line a clinician is shown in its place.
+    pub fn placeholder(&self) -> String {
+        if self.text.is_empty() {
+            "An item from the practice could not be shown.".to_owned()
+        } else {
+            format!("An item from the practice could not be shown: {}", self.text)
+        }
+    }
+}
+
+/// The longest text an [`UnshownItem`] carries.
+pub const MAX_ITEM_TEXT_CHARS: usize = 200;
+
+/// Why a Bundle could not be read at all. No variant carries patient data. Anything
+/// short of these costs only the item it is in (see [`UnshownItem`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     /// Not a FHIR `Bundle` of type `collection` (e.g. an OperationOutcome, or not JSON
@@ -119,48 +201,64 @@ pub enum ReadError {
     /// or a clinical resource is about another patient.
     #[error("the Bundle is not about the patient asked for")]
     WrongPatient,
+    /// The Bundle's Patient carries no NHS number, so it cannot be checked against the
+    /// patient asked for (GP Connect makes it mandatory).
+    #[error("the Bundle's Patient has no NHS number to check against the patient asked for")]
+    UnidentifiedPatient,
     /// The Bundle holds no Patient.
     #[error("the Bundle holds no Patient")]
     MissingPatient,
-    /// The Patient names no managing Organization (the registered practice).
+    /// Neither the Bundle nor the caller names the patient's registered practice
+    /// ([`read_structured_bundle`] only: [`read_structured_bundle_for`] knows it).
     #[error("the Bundle does not name the patient's registered practice")]
     MissingPractice,
-    /// A reference does not resolve to a resource in the Bundle. The text names the
-    /// element holding it, e.g. `Condition.extension(relatedClinicalContent)`.
-    #[error("a reference in {0} does not resolve to a resource in the Bundle")]
-    UnresolvedReference(String),
-    /// A resource lacks something mandatory or holds a value of the wrong type.
-    #[error("{resource} is not valid: {why}")]
-    Invalid {
-        /// The resource type, e.g. `MedicationStatement`.
-        resource: String,
-        /// What is wrong, e.g. `no effectivePeriod.start`.
-        why: String,
-    },
+    /// Neither the Bundle nor the caller gives the patient's date of birth
+    /// ([`read_structured_bundle`] only).
+    #[error("the Bundle does not give the patient's date of birth")]
+    MissingBirthDate,
 }
 
+/// Why one resource could not be read: the resource type and element, never a value
+/// from the Bundle. It makes the resource an [`UnshownItem`], never a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NotRead(String);
+
 /// Reads the `$gpc.getstructuredrecord` response `bundle` for the patient with
-/// `expected_nhs` (see the module docs).
+/// `expected_nhs` (see the module docs). The Bundle must name the registered practice
+/// and the patient's date of birth; a caller that located the patient itself should use
+/// [`read_structured_bundle_for`].
 pub fn read_structured_bundle(bundle: &Value, expected_nhs: NhsNumber) -> Result<ReadRecord, ReadError> {
+    read(bundle, expected_nhs, None)
+}
+
+/// Reads `bundle` as the record of `located`, the patient as the caller's directory
+/// (PDS) knows them: the NHS number must match, and where the Bundle leaves out what the
+/// directory knows (the registered practice's ODS code, the date of birth) the
+/// directory's is used.
+pub fn read_structured_bundle_for(bundle: &Value, located: &Patient) -> Result<ReadRecord, ReadError> {
+    read(bundle, located.nhs_number, Some(located))
+}
+
+fn read(bundle: &Value, expected_nhs: NhsNumber, located: Option<&Patient>) -> Result<ReadRecord, ReadError> {
     let index = Index::build(bundle)?;
     let patient = demographics::find_patient(&index, expected_nhs)?;
     let mut reader = Reader::new(index, patient, expected_nhs);
     reader.check_subjects()?;
-    lists::check_list_entries(&reader)?;
+    let practice = demographics::practice(&mut reader, located)?;
+    lists::check_list_entries(&mut reader);
 
-    let practice = demographics::practice(&reader)?;
-    let clinicians = demographics::clinicians(&mut reader, &practice)?;
-    let narratives = consultations::narratives(&reader)?;
+    let clinicians = demographics::clinicians(&mut reader, &practice);
+    let narratives = consultations::narratives(&reader);
     reader.entries = EntryIds::allocate(&reader.index, expected_nhs, &narratives);
 
-    let medications = medications::read(&mut reader)?;
-    let (allergies, no_known_allergies) = allergies::read(&mut reader)?;
-    let observations = observations::read(&mut reader, &narratives)?;
-    let immunisations = immunisations::read(&mut reader)?;
-    let referrals = referrals::read(&mut reader)?;
-    let problems = problems::read(&mut reader)?;
-    let encounters = consultations::read(&mut reader, &narratives)?;
-    let patient = demographics::patient(&reader, &practice)?;
+    let medications = medications::read(&mut reader);
+    let (allergies, no_known_allergies) = allergies::read(&mut reader);
+    let observations = observations::read(&mut reader, &narratives);
+    let immunisations = immunisations::read(&mut reader);
+    let referrals = referrals::read(&mut reader);
+    let problems = problems::read(&mut reader);
+    let encounters = consultations::read(&mut reader, &narratives);
+    let patient = demographics::patient(&mut reader, &practice, located)?;
 
     let mut record = GpRecord {
         patient,
@@ -179,9 +277,11 @@ pub fn read_structured_bundle(bundle: &Value, expected_nhs: NhsNumber) -> Result
     sort_entries(&mut record);
 
     let (mut warnings, withheld_items) = lists::warnings(&reader);
+    warnings.append(&mut reader.index.warnings());
     warnings.extend(reader.skipped_warnings());
     warnings.append(&mut reader.warnings);
-    Ok(ReadRecord { record, practice, clinicians, warnings, withheld_items })
+    warnings.extend(reader.unshown.iter().map(|item| format!("{}: {}", item.section.label(), item.placeholder())));
+    Ok(ReadRecord { record, practice, clinicians, warnings, withheld_items, unshown: reader.unshown })
 }
 
 /// Shared state while one Bundle is read.
@@ -195,13 +295,27 @@ struct Reader<'a> {
     entries: EntryIds,
     /// The clinician each Practitioner (and PractitionerRole) stands for.
     clinicians: HashMap<ResId, ClinicianId>,
+    /// Resources whose subject is something other than the Patient (a Group, a
+    /// Location): not read, shown as unshown items.
+    foreign_subject: HashSet<ResId>,
     /// Warnings gathered while reading.
     warnings: Vec<String>,
+    /// Items that could not be read, in the order met.
+    unshown: Vec<UnshownItem>,
 }
 
 impl<'a> Reader<'a> {
     fn new(index: Index<'a>, patient: ResId, nhs: NhsNumber) -> Self {
-        Reader { index, patient, nhs, entries: EntryIds::default(), clinicians: HashMap::new(), warnings: Vec::new() }
+        Reader {
+            index,
+            patient,
+            nhs,
+            entries: EntryIds::default(),
+            clinicians: HashMap::new(),
+            foreign_subject: HashSet::new(),
+            warnings: Vec::new(),
+            unshown: Vec::new(),
+        }
     }
 
     /// The resource.
@@ -215,53 +329,101 @@ impl<'a> Reader<'a> {
     }
 
     /// The clinician a reference element (`recorder`, `asserter`, `performer[0]`, …)
-    /// names: `ClinicianId("")` when it names none (absent, or an Organization); an
-    /// error when it does not resolve.
-    fn clinician(&self, field: &Value, from: ResId, element: &str) -> Result<ClinicianId, ReadError> {
-        let target = self.index.target(field, from, element)?;
-        Ok(target.and_then(|id| self.clinicians.get(&id).cloned()).unwrap_or_else(|| ClinicianId(String::new())))
+    /// names: `ClinicianId("")` when it names none (absent, an Organization, or a
+    /// reference that does not resolve: who recorded an item never costs the item).
+    fn clinician(&self, field: &Value, from: ResId) -> ClinicianId {
+        let target = self.index.target(field, from, "").ok().flatten();
+        target.and_then(|id| self.clinicians.get(&id).cloned()).unwrap_or_else(|| ClinicianId(String::new()))
     }
 
     /// The entry a reference element names, when it names a record entry.
-    fn entry(&self, field: &Value, from: ResId, element: &str) -> Result<Option<EntryId>, ReadError> {
-        Ok(self.index.target(field, from, element)?.and_then(|id| self.entries.get(id)))
+    fn entry(&self, field: &Value, from: ResId) -> Option<EntryId> {
+        self.index.target(field, from, "").ok().flatten().and_then(|id| self.entries.get(id))
+    }
+
+    /// Reads the resource `id` with `read`, unless its subject is not the Patient; one
+    /// that cannot be read becomes an [`UnshownItem`] in `section`.
+    fn item<T>(
+        &mut self,
+        id: ResId,
+        section: Section,
+        read: impl FnOnce(&mut Self) -> Result<Option<T>, NotRead>,
+    ) -> Option<T> {
+        let result = if self.foreign_subject.contains(&id) {
+            Err(invalid(self.index.get(id).kind, "its subject is not the Patient"))
+        } else {
+            read(self)
+        };
+        match result {
+            Ok(item) => item,
+            Err(NotRead(reason)) => {
+                let text = self.item_text(id);
+                self.unshown.push(UnshownItem { section, text, reason });
+                None
+            }
+        }
+    }
+
+    /// What the practice called the item `id`, for its [`UnshownItem`]: a medicine by
+    /// its product's name (from the Medication it refers to) and its dose.
+    fn item_text(&self, id: ResId) -> String {
+        let resource = self.resource(id);
+        let medication = resource
+            .get("medicationReference")
+            .and_then(|r| self.index.target(r, id, "").ok().flatten())
+            .map(|medication| own_text(self.resource(medication)));
+        let name = medication.filter(|name| !name.is_empty()).unwrap_or_else(|| own_text(resource));
+        let dose = values::first(resource, "dosage").and_then(|d| values::nonblank(d, "text"));
+        let text = match (name.is_empty(), dose) {
+            (false, Some(dose)) => format!("{name}, {dose}"),
+            (true, Some(dose)) => dose.to_owned(),
+            (_, None) => name,
+        };
+        text.chars().take(MAX_ITEM_TEXT_CHARS).collect()
     }
 
     /// Every clinical resource and List must be about the Bundle's Patient: a subject
-    /// that is another Patient is a wrong-patient hazard, whatever else is right.
-    fn check_subjects(&self) -> Result<(), ReadError> {
+    /// that is another Patient is a wrong-patient hazard, whatever else is right. A
+    /// subject that is something else (or does not resolve to anything) costs only that
+    /// resource; no subject at all is taken as the Bundle's one Patient.
+    fn check_subjects(&mut self) -> Result<(), ReadError> {
         for id in 0..self.index.len() {
             let res = self.index.get(id);
             let Some(element) = subject_element(res.kind) else { continue };
             let field = &res.value[element];
-            if field.is_null() {
-                return Err(invalid(res.kind, &format!("no {element}")));
-            }
             if let Some(identifier) = field.get("identifier")
                 && values::text(identifier, "system") == Some(super::urls::NHS_NUMBER_SYSTEM)
                 && values::text(identifier, "value").and_then(|v| NhsNumber::parse(v).ok()) != Some(self.nhs)
             {
                 return Err(ReadError::WrongPatient);
             }
-            let Some(reference) = values::text(field, "reference") else { continue };
+            let reference = match field.get("reference") {
+                None => continue,
+                Some(Value::String(reference)) => reference.as_str(),
+                Some(_) => {
+                    self.foreign_subject.insert(id);
+                    continue;
+                }
+            };
             match self.index.resolve(reference, id) {
                 Some(target) if target == self.patient => {}
-                Some(_) => return Err(invalid(res.kind, &format!("{element} is not the Patient"))),
+                Some(target) if self.index.get(target).kind == "Patient" => return Err(ReadError::WrongPatient),
                 None if reference.contains("Patient/") => return Err(ReadError::WrongPatient),
-                None => {
-                    return Err(ReadError::UnresolvedReference(format!("{}.{element}", bundle::type_name(res.kind))));
+                _ => {
+                    self.foreign_subject.insert(id);
                 }
             }
         }
         Ok(())
     }
 
-    /// One warning per resource type present in the Bundle but not read.
+    /// One warning per resource type present in the Bundle but not read (supporting
+    /// resources, which say where or how rather than what, are not worth one).
     fn skipped_warnings(&self) -> Vec<String> {
         let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
         for id in 0..self.index.len() {
             let res = self.index.get(id);
-            if !KNOWN_TYPES.contains(&res.kind) {
+            if !KNOWN_TYPES.contains(&res.kind) && !SUPPORTING_TYPES.contains(&res.kind) {
                 *skipped.entry(bundle::type_name(res.kind)).or_default() += 1;
             }
         }
@@ -294,6 +456,12 @@ const KNOWN_TYPES: &[&str] = &[
     "OperationOutcome",
 ];
 
+/// Resource types GP Connect sends to support the record's items, not as items of their
+/// own: where a vaccination was given (Location), the sample a test was run on
+/// (Specimen), the request a report answers (ProcedureRequest), the system that
+/// recorded something (Device).
+const SUPPORTING_TYPES: &[&str] = &["Location", "Specimen", "ProcedureRequest", "Device"];
+
 /// The element naming the patient, for the types that must have one.
 fn subject_element(kind: &str) -> Option<&'static str> {
     Some(match kind {
@@ -310,9 +478,25 @@ fn subject_element(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// [`ReadError::Invalid`] for a resource of `kind` (named only when it is a known type).
-fn invalid(kind: &str, why: &str) -> ReadError {
-    ReadError::Invalid { resource: bundle::type_name(kind).to_owned(), why: why.to_owned() }
+/// [`NotRead`] for a resource of `kind` (named only when it is a known type).
+fn invalid(kind: &str, why: &str) -> NotRead {
+    NotRead(format!("{}: {why}", bundle::type_name(kind)))
+}
+
+/// What a resource calls itself: its code's text or display (a medicine's product, an
+/// immunisation's vaccine, a referral's reason), else its notes, bounded.
+fn own_text(resource: &Value) -> String {
+    let concept = ["code", "medicationCodeableConcept", "vaccineCode", "type", "reasonCode"]
+        .iter()
+        .find_map(|field| {
+            let value = &resource[*field];
+            let concept = value.as_array().and_then(|a| a.first()).unwrap_or(value);
+            values::concept_text(concept)
+        })
+        .or_else(|| values::array(resource, "note").iter().find_map(|n| values::text(n, "text")))
+        .or_else(|| values::text(resource, "comment"))
+        .unwrap_or_default();
+    concept.trim().chars().take(MAX_ITEM_TEXT_CHARS).collect()
 }
 
 /// Drops links (problem related items, consultation items) to ids the record does not

@@ -2,62 +2,73 @@
 //! `relatedClinicalContent` extensions name as its related items (a medicine may be
 //! named by its MedicationStatement or by its plan or an order).
 //!
-//! A related item that is not a record entry (a DiagnosticReport, say) is dropped; one
-//! that does not resolve is an error, like any dangling reference.
+//! A related item that is not a record entry (a DiagnosticReport, say), or that does not
+//! resolve, is dropped: the problem itself is still shown.
 
+use openmig_domain::PartialDate;
 use openmig_domain::record::{EntryMeta, Problem, ProblemStatus, Significance};
 
 use super::super::urls;
-use super::values::{extension, extensions, notes, optional_date, required_day, snomed, text};
-use super::{ReadError, Reader, invalid};
+use super::bundle::ResId;
+use super::values::{extension, extensions, notes, optional_date, optional_first_day, snomed, text};
+use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Condition";
 
 /// Every problem.
-pub(super) fn read(reader: &mut Reader<'_>) -> Result<Vec<Problem>, ReadError> {
+pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
     for id in reader.of_kind(KIND) {
-        let resource = reader.resource(id);
-        if text(resource, "verificationStatus") == Some("entered-in-error") {
-            continue;
+        if let Some(problem) = reader.item(id, Section::Problems, |reader| problem(reader, id)) {
+            out.push(problem);
         }
-        let Some(entry) = reader.entries.get(id) else { continue };
-        let code = snomed(&resource["code"]).ok_or_else(|| invalid(KIND, "code is not SNOMED CT"))?;
-        let status = match text(resource, "clinicalStatus") {
-            Some("active" | "recurrence") => ProblemStatus::Active,
-            Some("inactive" | "remission" | "resolved") => ProblemStatus::Inactive,
-            Some(_) => return Err(invalid(KIND, "clinicalStatus is not a problem status")),
-            None => return Err(invalid(KIND, "no clinicalStatus")),
-        };
-        let significance =
-            match extension(resource, urls::PROBLEM_SIGNIFICANCE_EXTENSION).and_then(|e| text(e, "valueCode")) {
-                Some("major") => Significance::Major,
-                Some("minor") => Significance::Minor,
-                Some(_) => return Err(invalid(KIND, "problemSignificance is not major or minor")),
-                None => return Err(invalid(KIND, "no problemSignificance")),
-            };
-        let mut related = Vec::new();
-        for link in extensions(resource, urls::RELATED_CLINICAL_CONTENT_EXTENSION) {
-            let target = &link["valueReference"];
-            if let Some(entry) = reader.entry(target, id, "Condition.extension(relatedClinicalContent)")? {
-                related.push(entry);
-            }
-        }
-        out.push(Problem {
-            meta: EntryMeta {
-                id: entry,
-                recorded_on: required_day(&resource["assertedDate"], KIND, "assertedDate")?,
-                recorded_by: reader.clinician(&resource["asserter"], id, "Condition.asserter")?,
-                confidential: false,
-            },
-            code,
-            status,
-            significance,
-            onset: optional_date(&resource["onsetDateTime"], KIND, "onsetDateTime")?,
-            ended: optional_date(&resource["abatementDateTime"], KIND, "abatementDateTime")?,
-            notes: notes(resource),
-            related,
-        });
     }
-    Ok(out)
+    out
+}
+
+/// One problem; `None` when entered in error.
+fn problem(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Problem>, NotRead> {
+    let resource = reader.resource(id);
+    if text(resource, "verificationStatus") == Some("entered-in-error") {
+        return Ok(None);
+    }
+    let Some(entry) = reader.entries.get(id) else { return Ok(None) };
+    let code = snomed(&resource["code"]).ok_or_else(|| invalid(KIND, "code is not SNOMED CT"))?;
+    let onset = optional_date(&resource["onsetDateTime"], KIND, "onsetDateTime")?;
+    let ended = optional_date(&resource["abatementDateTime"], KIND, "abatementDateTime")?;
+    let status = match text(resource, "clinicalStatus") {
+        Some("active" | "recurrence") => ProblemStatus::Active,
+        Some("inactive" | "remission" | "resolved") => ProblemStatus::Inactive,
+        Some(_) => return Err(invalid(KIND, "clinicalStatus is not a problem status")),
+        // Mandatory in GP Connect; a problem that has ended is not active.
+        None if ended.is_some() => ProblemStatus::Inactive,
+        None => ProblemStatus::Active,
+    };
+    // Mandatory in GP Connect; without it the problem is not claimed to be major.
+    let significance =
+        match extension(resource, urls::PROBLEM_SIGNIFICANCE_EXTENSION).and_then(|e| text(e, "valueCode")) {
+            Some("major") => Significance::Major,
+            _ => Significance::Minor,
+        };
+    let related = extensions(resource, urls::RELATED_CLINICAL_CONTENT_EXTENSION)
+        .filter_map(|link| reader.entry(&link["valueReference"], id))
+        .collect();
+    let recorded_on = optional_first_day(&resource["assertedDate"], KIND, "assertedDate")?
+        .or(onset.map(PartialDate::earliest))
+        .ok_or_else(|| invalid(KIND, "no assertedDate or onset"))?;
+    Ok(Some(Problem {
+        meta: EntryMeta {
+            id: entry,
+            recorded_on,
+            recorded_by: reader.clinician(&resource["asserter"], id),
+            confidential: false,
+        },
+        code,
+        status,
+        significance,
+        onset,
+        ended,
+        notes: notes(resource),
+        related,
+    }))
 }

@@ -9,7 +9,7 @@ use openmig_domain::{PartialDate, SnomedCode};
 use serde_json::Value;
 
 use super::super::{local_date_time, urls};
-use super::{ReadError, invalid};
+use super::{NotRead, invalid};
 
 /// A string element.
 pub(super) fn text<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
@@ -37,13 +37,23 @@ pub(super) fn extension<'a>(value: &'a Value, url: &'a str) -> Option<&'a Value>
 }
 
 /// The first SNOMED CT coding of a CodeableConcept whose code is a valid concept id,
-/// with its display (or the concept's text).
+/// with the concept's `text` (else the coding's display) as its term.
+///
+/// Text wins: GP Connect puts the term the clinician recorded in `text` when it is not
+/// the coding's display, and a transfer-degraded entry (coded 196421000000109
+/// "Transfer-degraded medication entry" or 196461000000101 "Transfer-degraded drug
+/// allergy") carries the real drug or allergen only there.
 pub(super) fn snomed(concept: &Value) -> Option<Coded> {
     array(concept, "coding").iter().filter(|c| text(c, "system") == Some(urls::SNOMED)).find_map(|coding| {
         let code = SnomedCode::parse(text(coding, "code")?).ok()?;
-        let display = text(coding, "display").or_else(|| text(concept, "text")).unwrap_or_default();
-        Some(Coded::new(code, display))
+        let term = nonblank(concept, "text").or_else(|| text(coding, "display")).unwrap_or_default();
+        Some(Coded::new(code, term))
     })
+}
+
+/// A string element that is not blank.
+pub(super) fn nonblank<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
+    text(value, field).filter(|t| !t.trim().is_empty())
 }
 
 /// The code of the first coding of a CodeableConcept in `system`.
@@ -53,7 +63,7 @@ pub(super) fn code_in<'a>(concept: &'a Value, system: &str) -> Option<&'a str> {
 
 /// A CodeableConcept's text, or its first coding's display.
 pub(super) fn concept_text(concept: &Value) -> Option<&str> {
-    text(concept, "text").or_else(|| array(concept, "coding").iter().find_map(|c| text(c, "display")))
+    nonblank(concept, "text").or_else(|| array(concept, "coding").iter().find_map(|c| nonblank(c, "display")))
 }
 
 /// A FHIR `date` or `dateTime` at the precision given: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`,
@@ -67,7 +77,7 @@ pub(super) fn partial_date(value: &str) -> Option<PartialDate> {
 
 /// An optional date element at the precision given: `None` when absent, an error naming
 /// `kind` and `element` when present but not a date.
-pub(super) fn optional_date(value: &Value, kind: &str, element: &str) -> Result<Option<PartialDate>, ReadError> {
+pub(super) fn optional_date(value: &Value, kind: &str, element: &str) -> Result<Option<PartialDate>, NotRead> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => partial_date(text).map(Some).ok_or_else(|| not_a_date(kind, element)),
@@ -76,24 +86,26 @@ pub(super) fn optional_date(value: &Value, kind: &str, element: &str) -> Result<
 }
 
 /// A mandatory date element at the precision given.
-pub(super) fn required_date(value: &Value, kind: &str, element: &str) -> Result<PartialDate, ReadError> {
+pub(super) fn required_date(value: &Value, kind: &str, element: &str) -> Result<PartialDate, NotRead> {
     optional_date(value, kind, element)?.ok_or_else(|| invalid(kind, &format!("no {element}")))
 }
 
+/// An optional date element at any precision, as the first day it can mean: for the
+/// dates the domain keeps as a day where GP Connect allows a partial one (a problem's
+/// asserted date, a referral's authored date).
+pub(super) fn optional_first_day(value: &Value, kind: &str, element: &str) -> Result<Option<NaiveDate>, NotRead> {
+    Ok(optional_date(value, kind, element)?.map(PartialDate::earliest))
+}
+
 /// An optional whole-day element.
-pub(super) fn optional_day(value: &Value, kind: &str, element: &str) -> Result<Option<NaiveDate>, ReadError> {
+pub(super) fn optional_day(value: &Value, kind: &str, element: &str) -> Result<Option<NaiveDate>, NotRead> {
     match optional_date(value, kind, element)? {
         None => Ok(None),
         Some(date) => date.day().map(Some).ok_or_else(|| not_a_date(kind, element)),
     }
 }
 
-/// A mandatory whole-day element.
-pub(super) fn required_day(value: &Value, kind: &str, element: &str) -> Result<NaiveDate, ReadError> {
-    optional_day(value, kind, element)?.ok_or_else(|| invalid(kind, &format!("no {element}")))
-}
-
-fn not_a_date(kind: &str, element: &str) -> ReadError {
+fn not_a_date(kind: &str, element: &str) -> NotRead {
     invalid(kind, &format!("{element} is not a date"))
 }
 
