@@ -25,11 +25,11 @@ use crate::identifiers::{EntryId, NhsNumber, OdsCode, SnomedCode};
 use crate::patient::{Address, Patient, PersonName, Registration, RegistrationStatus, Sex};
 use crate::practice::{ClinicalSystem, Clinician, ClinicianId, ClinicianRole, Practice};
 use crate::record::{
-    Alert, Allergy, AllergyCategory, AllergyStatus, Coded, Encounter, EncounterKind, EntryMeta, GpRecord, Immunisation,
-    ImmunisationStatus, Issue, Medication, MedicationStatus, NoKnownAllergies, Observation, ObservationCategory,
-    ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource, PrescriptionType, Problem,
-    ProblemStatus, Product, Quantity, Reaction, ReferenceRange, Referral, ReferralPriority, Severity,
-    SharingPreference, Significance,
+    Alert, Allergy, AllergyCategory, AllergyStatus, Coded, Criticality, Encounter, EncounterKind, EntryMeta, GpRecord,
+    Immunisation, ImmunisationStatus, Issue, Medication, MedicationStatus, NoKnownAllergies, Observation,
+    ObservationCategory, ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource,
+    PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction, ReferenceRange, Referral, ReferralPriority,
+    Severity, SharingPreference, Significance,
 };
 
 /// The day the fixtures are "as of": every date in them lies before it, and the clinical
@@ -268,7 +268,7 @@ fn apixaban() -> Medication {
         product: product(703908001, "Apixaban 5mg tablets"),
         dose: "One tablet twice a day".into(),
         patient_instructions: Some("Carry your anticoagulant alert card".into()),
-        quantity: Quantity { value: 56.0, unit: "tablet".into() },
+        quantity: Quantity::measured(56.0, "tablet"),
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Day(day(2023, 2, 10)),
         status: MedicationStatus::Active,
@@ -291,7 +291,7 @@ fn amoxicillin() -> Medication {
         product: product(39732411000001106, "Amoxicillin 500mg capsules"),
         dose: "One capsule three times a day".into(),
         patient_instructions: None,
-        quantity: Quantity { value: 21.0, unit: "capsule".into() },
+        quantity: Quantity::measured(21.0, "capsule"),
         prescription_type: PrescriptionType::Acute,
         started: PartialDate::Day(day(2024, 3, 4)),
         status: MedicationStatus::Completed { on: PartialDate::Day(day(2024, 3, 10)) },
@@ -310,7 +310,7 @@ fn naproxen() -> Medication {
         product: product(329807003, "Naproxen 500mg tablets"),
         dose: "One tablet twice a day with food".into(),
         patient_instructions: Some("Take with or after food".into()),
-        quantity: Quantity { value: 56.0, unit: "tablet".into() },
+        quantity: Quantity::measured(56.0, "tablet"),
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Day(day(2021, 6, 1)),
         status: MedicationStatus::Discontinued {
@@ -336,7 +336,7 @@ fn methotrexate() -> Medication {
         product: product(326874007, "Methotrexate 2.5mg tablets"),
         dose: "Four tablets once a week on Mondays".into(),
         patient_instructions: Some("Once weekly only. Take folic acid on a different day".into()),
-        quantity: Quantity { value: 16.0, unit: "tablet".into() },
+        quantity: Quantity::measured(16.0, "tablet"),
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Year(2019),
         status: MedicationStatus::Active,
@@ -358,10 +358,15 @@ fn penicillin_allergy() -> Allergy {
         code: coded(91936005, "Allergy to penicillin"),
         substance: Some(coded(764146007, "Penicillin")),
         category: AllergyCategory::Medication,
-        reaction: Some(Reaction { manifestation: coded(247472004, "Urticarial rash"), severity: Severity::Moderate }),
+        reaction: Some(Reaction {
+            manifestation: coded(247472004, "Urticarial rash"),
+            severity: Some(Severity::Moderate),
+        }),
         onset: Some(PartialDate::YearMonth(2024, 3)),
         asserted: PartialDate::Day(day(2024, 3, 12)),
         status: AllergyStatus::Active,
+        criticality: Some(Criticality::High),
+        notes: None,
     }
 }
 
@@ -380,6 +385,8 @@ fn resolved_penicillin_allergy() -> Allergy {
             on: PartialDate::YearMonth(2005, 5),
             reason: "Tolerated amoxicillin challenge".into(),
         },
+        criticality: None,
+        notes: Some("Label from childhood, history unclear.".into()),
     }
 }
 
@@ -420,6 +427,7 @@ fn af_consultation() -> Encounter {
                 Discussed anticoagulation: starting apixaban. Naproxen stopped (bleeding risk)."
             .into(),
         linked: vec![ids::ATRIAL_FIBRILLATION, ids::APIXABAN, ids::NAPROXEN, ids::BLOOD_PRESSURE],
+        other_type: None,
     }
 }
 
@@ -434,6 +442,7 @@ fn telephone_review() -> Encounter {
                 Apixaban issued."
             .into(),
         linked: vec![ids::EGFR, ids::APIXABAN],
+        other_type: None,
     }
 }
 
@@ -447,6 +456,7 @@ fn confidential_consultation() -> Encounter {
         clinician: gp(),
         notes: "Discussed family circumstances at the patient's request; not to be shared outside the practice.".into(),
         linked: Vec::new(),
+        other_type: None,
     }
 }
 
@@ -462,7 +472,7 @@ fn egfr() -> Observation {
         effective: PartialDate::Day(day(2026, 10, 28)),
         category: ObservationCategory::Laboratory,
         value: ObservationValue::Quantity { value: 58.0, unit: "mL/min/{1.73_m2}".into() },
-        reference_range: Some(ReferenceRange { low: Some(60.0), high: None }),
+        reference_range: Some(ReferenceRange { low: Some(60.0), high: None, text: None }),
         comment: Some("Stable compared with previous result".into()),
     }
 }

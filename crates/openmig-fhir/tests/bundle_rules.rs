@@ -548,7 +548,7 @@ fn a_vital_sign_quantity_carries_ucum_and_its_reference_range() {
     weight.meta.id = EntryId(200);
     weight.category = ObservationCategory::VitalSigns;
     weight.value = ObservationValue::Quantity { value: 72.5, unit: "kg".into() };
-    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: Some(90.0) });
+    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: Some(90.0), text: None });
     record.observations.push(weight);
     let bundle = bundle(&record, &StructuredOptions::everything());
     let weight = of_type(&bundle, "Observation").into_iter().find(|o| o["id"] == "observation-9434765919-200").unwrap();

@@ -127,7 +127,7 @@ fn the_period_is_inclusive_on_issued_not_on_the_result_date() {
 fn results_outside_their_range_carry_an_interpretation_and_keep_ucum_and_the_range() {
     let mut high = result(311, PartialDate::Day(day(2025, 1, 2)), day(2025, 1, 3), 9.1);
     high.value = ObservationValue::Quantity { value: 9.1, unit: "mmol/L".into() };
-    high.reference_range = Some(ReferenceRange { low: Some(3.5), high: Some(5.3) });
+    high.reference_range = Some(ReferenceRange { low: Some(3.5), high: Some(5.3), text: None });
     let mut normal = high.clone();
     normal.meta.id = EntryId(312);
     normal.value = ObservationValue::Quantity { value: 4.0, unit: "mmol/L".into() };

@@ -153,5 +153,5 @@ fn the_penicillin_allergy_keeps_its_reaction() {
     let reaction = allergy.reaction.as_ref().expect("the reaction is read");
     assert_eq!(reaction.manifestation.code.value(), 304386008);
     assert_eq!(reaction.manifestation.display, "O/E - itchy rash");
-    assert_eq!(reaction.severity, Severity::Moderate);
+    assert_eq!(reaction.severity, Some(Severity::Moderate));
 }

@@ -218,7 +218,7 @@ fn record_with_withheld_entries() -> GpRecord {
     reaction.status = AllergyStatus::Active;
     reaction.reaction = Some(openmig_domain::record::Reaction {
         manifestation: Coded::new(code(15628003), "Gonorrhoea"),
-        severity: openmig_domain::record::Severity::Mild,
+        severity: Some(openmig_domain::record::Severity::Mild),
     });
     record.allergies.push(reaction);
 
@@ -356,7 +356,7 @@ fn encounters_carry_their_kind_time_and_clinician() {
     let everything = fixture_everything(&example_record());
     let surgery = find(&everything, &format!("Encounter/encounter-{NHS}-9"));
     assert_eq!(surgery["class"]["code"], "AMB");
-    assert_eq!(surgery["type"][0]["coding"][0]["code"], EncounterKind::Surgery.code().to_string());
+    assert_eq!(surgery["type"][0]["coding"][0]["code"], EncounterKind::Surgery.code().expect("coded").to_string());
     assert_eq!(surgery["period"]["start"], "2023-02-10T09:20:00+00:00");
     assert_eq!(surgery["period"]["end"], "2023-02-10T09:35:00+00:00");
     assert_eq!(surgery["participant"][0]["individual"]["reference"], "Practitioner/G9000001");

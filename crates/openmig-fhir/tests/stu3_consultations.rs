@@ -143,6 +143,7 @@ fn encounter(id: u32, on: NaiveDate, hour: u32, notes: &str, linked: Vec<EntryId
         clinician: ClinicianId("G9000001".into()),
         notes: notes.into(),
         linked,
+        other_type: None,
     }
 }
 

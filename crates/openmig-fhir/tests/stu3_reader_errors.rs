@@ -9,6 +9,7 @@ mod common;
 
 use common::bundle;
 use openmig_domain::NhsNumber;
+use openmig_domain::record::EncounterKind;
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
 use openmig_fhir::stu3::reader::{ReadRecord, Section, read_structured_bundle_for};
 use openmig_fhir::{MAX_RESOURCES, ReadError, StructuredOptions, read_structured_bundle};
@@ -235,7 +236,6 @@ fn a_resource_that_cannot_be_read_is_a_placeholder_in_its_section() {
         ("ReferralRequest", "priority", json!("whenever"), Section::Referrals),
         ("Observation", "effectiveDateTime", json!("2024-13-01"), Section::Observations),
         ("Immunization", "vaccineCode", json!({ "text": "Flu vaccine" }), Section::Immunisations),
-        ("Encounter", "type", json!([{ "text": "Clinical administration" }]), Section::Consultations),
         ("AllergyIntolerance", "code", json!({ "text": "Penicillin" }), Section::Allergies),
     ];
     for (kind, element, value, section) in cases {
@@ -245,7 +245,8 @@ fn a_resource_that_cannot_be_read_is_a_placeholder_in_its_section() {
         assert!(read.unshown[0].reason.starts_with(kind), "{kind}.{element}: {}", read.unshown[0].reason);
     }
     let mut bundle = everything();
-    first_of(&mut bundle, "Condition")["code"] = json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }], "text": "Atrial fibrillation" });
+    first_of(&mut bundle, "Condition")["code"] =
+        json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }], "text": "Atrial fibrillation" });
     let read = read(&bundle).expect("reads");
     assert_eq!(read.unshown[0].text, "Atrial fibrillation", "the placeholder keeps the practice's words");
 }
@@ -274,6 +275,23 @@ fn what_says_nothing_the_domain_keeps_is_read_with_the_specification_s_default()
 /// The untampered Bundle, read.
 fn super_read() -> ReadRecord {
     read(&everything()).expect("reads")
+}
+
+#[test]
+fn a_consultation_of_another_type_keeps_the_practice_s_words_and_its_notes() {
+    let mut bundle = everything();
+    first_of(&mut bundle, "Encounter")["type"] = json!([{ "text": "Surgery Consultation" }]);
+    let read = read(&bundle).expect("reads");
+    assert!(read.unshown.is_empty(), "{:?}", read.unshown);
+    let expected = super_read();
+    let other: Vec<_> = read.record.encounters.iter().filter(|e| e.kind == EncounterKind::Other).collect();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].type_label(), "Surgery Consultation");
+    assert_eq!(other[0].type_code(), None);
+    let same = expected.record.encounters.iter().find(|e| e.meta.id == other[0].meta.id).expect("the same consultation");
+    assert!(!same.notes.is_empty());
+    assert_eq!(other[0].notes, same.notes, "its notes are kept");
+    assert_eq!(other[0].linked, same.linked, "and what was recorded in it");
 }
 
 #[test]

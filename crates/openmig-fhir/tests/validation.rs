@@ -33,7 +33,7 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
     let mut weight = varied.observations[1].clone();
     weight.meta.id = EntryId(200);
     weight.value = ObservationValue::Quantity { value: 72.5, unit: "kg".into() };
-    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: None });
+    weight.reference_range = Some(ReferenceRange { low: Some(50.0), high: None, text: None });
     varied.observations.push(weight);
     // Laboratory results: two on one day (one above its range), one with a partial date,
     // one withheld.
@@ -49,7 +49,7 @@ fn every_resource_validates_against_the_fhir_resources_stu3_models() {
         result.meta.confidential = confidential;
         result.effective = effective;
         result.value = ObservationValue::Quantity { value, unit: "mmol/L".into() };
-        result.reference_range = Some(ReferenceRange { low: Some(3.5), high: Some(5.3) });
+        result.reference_range = Some(ReferenceRange { low: Some(3.5), high: Some(5.3), text: None });
         varied.observations.push(result);
     }
     let problems_only = StructuredOptions {

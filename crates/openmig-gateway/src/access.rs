@@ -94,7 +94,8 @@ impl Access {
         let granted = self.patient(gateway, nhs_number, Dataset::Clinical).await?;
         let ods = granted.practice.practice.ods_code.clone();
         let started = std::time::Instant::now();
-        let fetched = gateway.federation.fetch(&granted.practice, &granted.patient, self.identity(), &self.trace_id).await;
+        let fetched =
+            gateway.federation.fetch(&granted.practice, &granted.patient, self.identity(), &self.trace_id).await;
         let outcome = match &fetched {
             Ok(fetched) if fetched.freshness == Freshness::Live => "live",
             Ok(_) => "last_good",

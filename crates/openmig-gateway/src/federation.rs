@@ -262,15 +262,11 @@ impl Federation {
     ) -> Result<Fetched, FetchFailure> {
         let nhs_number = patient.nhs_number;
         let attempted_at = (self.clock)();
-        let live = match tokio::time::timeout(
-            self.options.deadline,
-            self.live(practice, patient, identity, trace_id),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(Failure::Unreachable("the practice system did not answer within the deadline".into())),
-        };
+        let live =
+            match tokio::time::timeout(self.options.deadline, self.live(practice, patient, identity, trace_id)).await {
+                Ok(result) => result,
+                Err(_) => Err(Failure::Unreachable("the practice system did not answer within the deadline".into())),
+            };
         let reason = match live {
             Ok(ReadBack { record, clinicians, warnings }) => {
                 if let Some(cache) = &self.cache {

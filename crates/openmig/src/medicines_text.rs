@@ -23,10 +23,9 @@ pub fn current(out: &mut String, review: &MedicinesReview, label: impl Fn(EntryI
         let _ = writeln!(out, "  {}{}", view.name, label(view.entry));
         let _ = writeln!(
             out,
-            "      {} - {} {} - {}",
+            "      {} - {} - {}",
             view.dose,
-            quantity(view.quantity),
-            view.unit,
+            view.quantity_text.clone().unwrap_or_else(|| format!("{} {}", quantity(view.quantity), view.unit)),
             view.prescription_type.label()
         );
         if let Some(note) = &view.patient_instructions {

@@ -12,7 +12,7 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use openmig_domain::codesets::sensitive_category;
 use openmig_domain::medicines::{ReviewConfig, review};
-use openmig_domain::record::{AllergyStatus, EntryMeta, Observation, ObservationValue, ProblemStatus};
+use openmig_domain::record::{AllergyStatus, Criticality, EntryMeta, Observation, ObservationValue, ProblemStatus};
 use openmig_domain::{GpRecord, Practice, RegistrationStatus, SnomedCode};
 
 use crate::medicines_text;
@@ -141,10 +141,17 @@ fn allergies(out: &mut String, record: &GpRecord) {
         let reaction = a
             .reaction
             .as_ref()
-            .map(|r| format!(" - {} ({})", r.manifestation.display, r.severity.label()))
+            .map(|r| match r.severity {
+                Some(severity) => format!(" - {} ({})", r.manifestation.display, severity.label()),
+                None => format!(" - {}", r.manifestation.display),
+            })
             .unwrap_or_default();
         let since = a.onset.map(|d| format!(", since {d}")).unwrap_or_default();
-        let _ = writeln!(out, "  ! {}{reaction}{since}{}", a.code.display, labels(&a.meta, a.code.code));
+        let critical = if a.criticality == Some(Criticality::High) { " [high criticality]" } else { "" };
+        let _ = writeln!(out, "  ! {}{reaction}{since}{critical}{}", a.code.display, labels(&a.meta, a.code.code));
+        if let Some(notes) = &a.notes {
+            let _ = writeln!(out, "      {notes}");
+        }
     }
     for a in record.allergies.iter().filter(|a| !a.is_active()) {
         if let AllergyStatus::Resolved { on, reason } = &a.status {

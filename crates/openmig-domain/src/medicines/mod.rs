@@ -160,7 +160,7 @@ mod tests {
             product: Product { code: SnomedCode::known(703908001), name: "Apixaban 5mg tablets".into() },
             dose: "One tablet twice a day".into(),
             patient_instructions: None,
-            quantity: Quantity { value: 56.0, unit: "tablet".into() },
+            quantity: Quantity::measured(56.0, "tablet"),
             prescription_type: kind,
             started: PartialDate::Day(day("2024-01-01")),
             status,

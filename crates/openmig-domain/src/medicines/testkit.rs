@@ -56,7 +56,7 @@ pub fn repeat(id: u32, code: u64, name: &str, dose: &str, started_ago: u64) -> M
         product: Product { code: SnomedCode::known(code), name: name.into() },
         dose: dose.into(),
         patient_instructions: None,
-        quantity: Quantity { value: 28.0, unit: "tablet".into() },
+        quantity: Quantity::measured(28.0, "tablet"),
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Day(start),
         status: MedicationStatus::Active,

@@ -80,6 +80,9 @@ pub struct MedicineView {
     pub quantity: f64,
     /// Unit of the quantity, e.g. "tablet".
     pub unit: String,
+    /// The quantity as the practice wrote it, when it is words rather than a number and
+    /// a unit (see [`Quantity::text`](crate::record::Quantity::text)).
+    pub quantity_text: Option<String>,
     /// Acute, repeat or repeat dispensing.
     pub prescription_type: PrescriptionType,
     /// When it was started.
@@ -163,6 +166,7 @@ fn view_of(
         patient_instructions: main.patient_instructions.clone(),
         quantity: main.quantity.value,
         unit: main.quantity.unit.clone(),
+        quantity_text: main.quantity.text.clone(),
         prescription_type: main.prescription_type,
         started: main.started,
         last_issue,

@@ -25,6 +25,38 @@ pub struct Allergy {
     pub asserted: PartialDate,
     /// Active, or resolved with when and why.
     pub status: AllergyStatus,
+    /// The potential for a serious reaction next time, when assessed (FHIR
+    /// `criticality`: distinct from how bad the reaction was).
+    pub criticality: Option<Criticality>,
+    /// The clinician's notes, as written.
+    pub notes: Option<String>,
+}
+
+/// FHIR `AllergyIntolerance.criticality`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Criticality {
+    /// Low risk of a serious reaction.
+    Low,
+    /// High risk: a future reaction may be life-threatening.
+    High,
+    /// Could not be assessed.
+    UnableToAssess,
+}
+
+impl Criticality {
+    /// The FHIR code (the same in STU3 and R4).
+    pub fn code(self) -> &'static str {
+        match self {
+            Criticality::Low => "low",
+            Criticality::High => "high",
+            Criticality::UnableToAssess => "unable-to-assess",
+        }
+    }
+
+    /// The criticality a FHIR code names.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Criticality::Low, Criticality::High, Criticality::UnableToAssess].into_iter().find(|c| c.code() == code)
+    }
 }
 
 impl Allergy {
@@ -50,8 +82,8 @@ pub enum AllergyCategory {
 pub struct Reaction {
     /// What happened, e.g. 247472004 "Urticarial rash".
     pub manifestation: Coded,
-    /// How bad it was.
-    pub severity: Severity,
+    /// How bad it was, when recorded (FHIR makes it 0..1).
+    pub severity: Option<Severity>,
 }
 
 /// Reaction severity.

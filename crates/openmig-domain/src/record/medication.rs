@@ -59,13 +59,30 @@ pub struct Product {
     pub name: String,
 }
 
-/// An amount with its unit, e.g. 56 tablet.
+/// An amount with its unit, e.g. 56 tablet; or, when the practice recorded it as words,
+/// those words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quantity {
-    /// How many.
+    /// How many (0 when the quantity is only [`Quantity::text`]).
     pub value: f64,
     /// Of what, e.g. "tablet", "ml", "pre-filled disposable injection".
     pub unit: String,
+    /// The quantity as the practice wrote it when it is not a number and a unit, e.g.
+    /// "quantity varies dependent on schedule" (GP Connect's `MedicationQuantityText`,
+    /// which carries "both value and units"). `None` for a measured quantity.
+    pub text: Option<String>,
+}
+
+impl Quantity {
+    /// A measured quantity.
+    pub fn measured(value: f64, unit: impl Into<String>) -> Self {
+        Quantity { value, unit: unit.into(), text: None }
+    }
+
+    /// A quantity the practice gave only as words.
+    pub fn as_text(text: impl Into<String>) -> Self {
+        Quantity { value: 0.0, unit: String::new(), text: Some(text.into()) }
+    }
 }
 
 /// How the medicine is prescribed.

@@ -19,8 +19,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use alert::Alert;
-pub use allergy::{Allergy, AllergyCategory, AllergyStatus, NoKnownAllergies, Reaction, Severity};
-pub use encounter::{Encounter, EncounterKind};
+pub use allergy::{Allergy, AllergyCategory, AllergyStatus, Criticality, NoKnownAllergies, Reaction, Severity};
+pub use encounter::{Encounter, EncounterKind, OtherEncounterType};
 pub use immunisation::{Immunisation, ImmunisationStatus};
 pub use medication::{
     Issue, Medication, MedicationStatus, PrescribingSetting, PrescriptionSource, PrescriptionType, Product, Quantity,
@@ -232,7 +232,7 @@ impl GpRecord {
         out.extend(self.immunisations.iter().map(|i| (&i.meta, i.vaccination.code)));
         out.extend(self.referrals.iter().map(|r| (&r.meta, r.code.code)));
         out.extend(self.alerts.iter().map(|a| (&a.meta, a.code.code)));
-        out.extend(self.encounters.iter().map(|e| (&e.meta, e.kind.code())));
+        out.extend(self.encounters.iter().filter_map(|e| Some((&e.meta, e.type_code()?))));
         out
     }
 }

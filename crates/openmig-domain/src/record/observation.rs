@@ -69,6 +69,9 @@ pub struct ReferenceRange {
     pub low: Option<f64>,
     /// Upper limit of normal.
     pub high: Option<f64>,
+    /// The range as the laboratory wrote it, when it did (e.g. "Less than 5.0", or a range
+    /// that differs by age or sex): shown as written, beside or instead of the limits.
+    pub text: Option<String>,
 }
 
 impl Observation {

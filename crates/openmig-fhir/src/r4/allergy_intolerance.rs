@@ -57,6 +57,9 @@ fn allergy(cx: &Context<'_>, allergy: &Allergy) -> Value {
     resource["clinicalStatus"] = clinical_status(if allergy.is_active() { "active" } else { "resolved" });
     resource["verificationStatus"] = confirmed();
     resource["category"] = json!([category(allergy.category)]);
+    if let Some(criticality) = allergy.criticality {
+        resource["criticality"] = json!(criticality.code());
+    }
     resource["code"] = snomed_concept(allergy.code.code, &allergy.code.display);
     resource["patient"] = cx.patient_ref();
     if let Some(encounter) = cx.encounter_of(allergy.meta.id) {
@@ -76,8 +79,13 @@ fn allergy(cx: &Context<'_>, allergy: &Allergy) -> Value {
         }
         fhir_reaction["manifestation"] =
             json!([snomed_concept(reaction.manifestation.code, &reaction.manifestation.display)]);
-        fhir_reaction["severity"] = json!(severity(reaction.severity));
+        if let Some(level) = reaction.severity {
+            fhir_reaction["severity"] = json!(severity(level));
+        }
         resource["reaction"] = json!([fhir_reaction]);
+    }
+    if let Some(notes) = &allergy.notes {
+        resource["note"] = json!([{ "text": notes }]);
     }
     resource
 }

@@ -30,7 +30,7 @@ pub(crate) fn resources(cx: &Context<'_>) -> Vec<Value> {
 }
 
 fn encounter(cx: &Context<'_>, encounter: &Encounter) -> Value {
-    let (class, class_display) = class(encounter.kind);
+    let (class_system, class, class_display) = class(encounter.kind);
     let mut period = json!({ "start": uk_date_time(encounter.start) });
     if let Some(end) = encounter.start.checked_add_signed(TimeDelta::minutes(i64::from(encounter.duration_minutes))) {
         period["end"] = json!(uk_date_time(end));
@@ -40,8 +40,11 @@ fn encounter(cx: &Context<'_>, encounter: &Encounter) -> Value {
         "id": ids::entry("encounter", cx.nhs, encounter.meta.id),
         "meta": meta(urls::profiles::ENCOUNTER),
         "status": "finished",
-        "class": coding(urls::ACT_CODE_SYSTEM, class, Some(class_display)),
-        "type": [snomed_concept(encounter.kind.code(), encounter.kind.label())],
+        "class": coding(class_system, class, Some(class_display)),
+        "type": [match encounter.type_code() {
+            Some(code) => snomed_concept(code, encounter.type_label()),
+            None => json!({ "text": encounter.type_label() }),
+        }],
         "subject": cx.patient_ref(),
     });
     if let Some(clinician) = cx.practitioner_ref(&encounter.clinician) {
@@ -63,12 +66,16 @@ fn encounter(cx: &Context<'_>, encounter: &Encounter) -> Value {
     resource
 }
 
-fn class(kind: EncounterKind) -> (&'static str, &'static str) {
-    match kind {
+/// The v3 ActCode class; for a type openmig has no kind for, which does not say where
+/// the contact happened, the v3 NullFlavor `UNK` (the class binding is extensible).
+fn class(kind: EncounterKind) -> (&'static str, &'static str, &'static str) {
+    let (code, display) = match kind {
         EncounterKind::Surgery | EncounterKind::OutOfHours => ("AMB", "ambulatory"),
         EncounterKind::HomeVisit => ("HH", "home health"),
         EncounterKind::Telephone | EncounterKind::Video => ("VR", "virtual"),
-    }
+        EncounterKind::Other => return (urls::NULL_FLAVOR_SYSTEM, "UNK", "unknown"),
+    };
+    (urls::ACT_CODE_SYSTEM, code, display)
 }
 
 /// A UK wall-clock time as a FHIR `dateTime` with the UK offset of that moment.

@@ -79,8 +79,9 @@ fn plan(cx: &Context<'_>, medicine: &Medication) -> Value {
         resource["reasonReference"] = json!(reasons);
     }
     resource["courseOfTherapyType"] = medication::course_of_therapy(medicine.prescription_type);
-    if let Some(note) = medication::elsewhere_note(medicine) {
-        resource["note"] = json!([note]);
+    let notes: Vec<Value> = medication::elsewhere_note(medicine).into_iter().chain(quantity_note(medicine)).collect();
+    if !notes.is_empty() {
+        resource["note"] = json!(notes);
     }
     if let Some(dosage) = medication::dosage(medicine) {
         resource["dosageInstruction"] = json!([dosage]);
@@ -112,7 +113,10 @@ fn order(cx: &Context<'_>, medicine: &Medication, n: usize, issue: &Issue) -> Va
     if let Some(dosage) = medication::dosage(medicine) {
         resource["dosageInstruction"] = json!([dosage]);
     }
-    let mut dispense = json!({ "quantity": quantity(issue.quantity, &medicine.quantity.unit) });
+    let mut dispense = json!({});
+    if !(medicine.quantity.text.is_some() && issue.quantity == 0.0) {
+        dispense["quantity"] = quantity(issue.quantity, &medicine.quantity.unit);
+    }
     dispense["expectedSupplyDuration"] = days(issue.days_supply);
     resource["dispenseRequest"] = dispense;
     resource
@@ -123,7 +127,9 @@ fn plan_dispense_request(medicine: &Medication) -> Value {
     if let Some(allowed) = medicine.authorised_issues.filter(|_| medicine.prescription_type.is_repeat()) {
         dispense["numberOfRepeatsAllowed"] = json!(allowed);
     }
-    dispense["quantity"] = quantity(medicine.quantity.value, &medicine.quantity.unit);
+    if medicine.quantity.text.is_none() {
+        dispense["quantity"] = quantity(medicine.quantity.value, &medicine.quantity.unit);
+    }
     if let Some(last) = medicine.last_issue() {
         dispense["expectedSupplyDuration"] = days(last.days_supply);
     }
@@ -158,6 +164,13 @@ fn quantity(value: f64, unit: &str) -> Value {
         quantity["unit"] = json!(unit);
     }
     quantity
+}
+
+/// A quantity the practice gave only as words, as a note: R4 `quantity` is a number, and
+/// UK Core has retired its `MedicationQuantityText` extension, so a note is where every
+/// consumer will read it.
+fn quantity_note(medicine: &Medication) -> Option<Value> {
+    medicine.quantity.text.as_ref().map(|words| json!({ "text": format!("Quantity: {words}") }))
 }
 
 /// A number of days as a UCUM duration.

@@ -108,6 +108,9 @@ fn reference_range(range: &ReferenceRange, unit: Option<&str>) -> Option<Value> 
     if let Some(high) = range.high.and_then(bound) {
         out["high"] = high;
     }
+    if let Some(text) = &range.text {
+        out["text"] = json!(text);
+    }
     out.as_object().is_some_and(|o| !o.is_empty()).then_some(out)
 }
 

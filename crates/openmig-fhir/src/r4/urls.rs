@@ -109,6 +109,8 @@ pub const OBSERVATION_INTERPRETATION_SYSTEM: &str =
 /// R4 (THO) `v3-ActCode`, the `Encounter.class` system: `AMB` ambulatory, `HH` home
 /// health, `VR` virtual.
 pub const ACT_CODE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+/// R4 (THO) `v3-NullFlavor`: `UNK` for an `Encounter.class` the record does not say.
+pub const NULL_FLAVOR_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
 
 /// NHS England's R4 Spine error code system, as sent by its R4 APIs (PDS, e-RS and
 /// others seen in public code: `ACCESS_DENIED`, `INVALID_VALUE`, …), with version `1`.

@@ -53,5 +53,5 @@ pub(crate) fn immunisation(immunisation: &Immunisation) -> bool {
 
 /// An encounter: its type code (an encounter's notes are never mapped).
 pub(crate) fn encounter(encounter: &Encounter) -> bool {
-    is_withheld(&encounter.meta, [encounter.kind.code()])
+    is_withheld(&encounter.meta, encounter.type_code())
 }

@@ -113,11 +113,19 @@ pub(crate) fn allergy_intolerance(cx: &mut Context<'_>, allergy: &Allergy) -> Va
     if let Some(recorder) = cx.practitioner_ref(&allergy.meta.recorded_by) {
         resource["recorder"] = recorder;
     }
+    if let Some(criticality) = allergy.criticality {
+        resource["criticality"] = json!(criticality.code());
+    }
+    if let Some(notes) = &allergy.notes {
+        resource["note"] = json!([{ "text": notes }]);
+    }
     if let Some(reaction) = &allergy.reaction {
         let mut fhir_reaction = json!({
             "manifestation": [snomed_concept(reaction.manifestation.code, &reaction.manifestation.display)],
-            "severity": severity(reaction.severity),
         });
+        if let Some(level) = reaction.severity {
+            fhir_reaction["severity"] = json!(severity(level));
+        }
         if let Some(substance) = &allergy.substance {
             fhir_reaction["substance"] = snomed_concept(substance.code, &substance.display);
         }

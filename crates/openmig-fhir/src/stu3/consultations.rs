@@ -115,7 +115,7 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use openmig_domain::record::{
     Allergy, Encounter, Immunisation, Medication, MedicationStatus, NoKnownAllergies, Observation, Problem, Referral,
 };
-use openmig_domain::{EntryId, GpRecord, PartialDate};
+use openmig_domain::{EntryId, GpRecord, PartialDate, SnomedCode};
 use serde_json::{Value, json};
 
 use super::context::Context;
@@ -241,7 +241,7 @@ enum Linked<'r> {
 }
 
 fn classify<'r>(record: &'r GpRecord, encounter: &'r Encounter) -> Shape<'r> {
-    if is_withheld(&encounter.meta, [encounter.kind.code()]) {
+    if is_withheld(&encounter.meta, encounter.type_code()) {
         return Shape::Withheld;
     }
     let mut seen = HashSet::new();
@@ -486,7 +486,7 @@ fn render(
     let consultation_list = list_of(StructureList {
         id: &consultation_id,
         code: urls::CONSULTATION_LIST,
-        title: Some(encounter.kind.label()),
+        title: Some(encounter.type_label()),
         entries: vec![item(format!("List/{topic_id}"))],
         extension: Vec::new(),
     });
@@ -597,9 +597,21 @@ fn structure_list(cx: &Context<'_>, encounter: &str, date: &str, fields: Structu
     list
 }
 
+/// The Encounter's `type`: the SNOMED CT code with its term, or only the words for a
+/// type the practice recorded as text.
+fn encounter_type(code: Option<SnomedCode>, label: &str) -> Value {
+    match code {
+        Some(code) => json!({
+            "coding": [{ "system": urls::SNOMED, "code": code.to_string(), "display": label }],
+            "text": label,
+        }),
+        None => json!({ "text": label }),
+    }
+}
+
 /// `CareConnect-GPC-Encounter-1` (see the module docs).
 fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
-    let label = encounter.kind.label();
+    let label = encounter.type_label();
     let mut period = json!({ "start": local_date_time(encounter.start) });
     if let Some(end) = encounter.start.checked_add_signed(TimeDelta::minutes(i64::from(encounter.duration_minutes))) {
         period["end"] = json!(local_date_time(end));
@@ -609,10 +621,7 @@ fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
         "id": ids::entry("encounter", cx.nhs, encounter.meta.id),
         "meta": profile_meta(urls::ENCOUNTER_PROFILE),
         "status": "finished",
-        "type": [{
-            "coding": [{ "system": urls::SNOMED, "code": encounter.kind.code().to_string(), "display": label }],
-            "text": label,
-        }],
+        "type": [encounter_type(encounter.type_code(), label)],
         "subject": cx.patient_ref(),
     });
     if let Some(individual) = cx.practitioner_ref(&encounter.clinician) {

@@ -199,7 +199,7 @@ fn plan(cx: &mut Context<'_>, medication: &Medication) -> Value {
         "dosageInstruction": [dosage(medication)],
         "dispenseRequest": {
             "validityPeriod": authorisation_period(medication),
-            "quantity": { "value": medication.quantity.value, "unit": medication.quantity.unit },
+            "quantity": quantity(medication.quantity.value, medication),
         },
     });
     if let PrescriptionSource::Practice { authoriser } = &medication.source
@@ -229,7 +229,7 @@ fn order(cx: &mut Context<'_>, medication: &Medication, n: usize, issue: &Issue)
         "dosageInstruction": [dosage(medication)],
         "dispenseRequest": {
             "validityPeriod": { "start": day(issue.date) },
-            "quantity": { "value": issue.quantity, "unit": medication.quantity.unit },
+            "quantity": quantity(issue.quantity, medication),
             "expectedSupplyDuration": {
                 "value": issue.days_supply,
                 "unit": "day",
@@ -326,4 +326,17 @@ fn repeat_information(medication: &Medication) -> Value {
         parts.push(json!({ "url": "authorisationExpiryDate", "valueDateTime": day(review) }));
     }
     json!({ "url": urls::REPEAT_INFORMATION_EXTENSION, "extension": parts })
+}
+
+/// `dispenseRequest.quantity`: a number and the medicine's unit, or, for a quantity the
+/// practice gave only as words, the `MedicationQuantityText` extension "for both value
+/// and units, leaving this quantity element unpopulated" (GP Connect 1.6's
+/// MedicationRequest page).
+fn quantity(value: f64, medication: &Medication) -> Value {
+    match &medication.quantity.text {
+        Some(words) if value == 0.0 => {
+            json!({ "extension": [{ "url": urls::MEDICATION_QUANTITY_TEXT_EXTENSION, "valueString": words }] })
+        }
+        _ => json!({ "value": value, "unit": medication.quantity.unit }),
+    }
 }

@@ -130,6 +130,9 @@ fn reference_range(range: &ReferenceRange, unit: Option<&str>) -> Value {
     if let Some(high) = range.high {
         out["high"] = bound(high);
     }
+    if let Some(text) = &range.text {
+        out["text"] = json!(text);
+    }
     out
 }
 

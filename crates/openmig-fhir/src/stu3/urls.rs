@@ -130,6 +130,10 @@ pub const PRESCRIPTION_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/
 /// authorisation will expire", populated on the plan only, never on an order.
 pub const REPEAT_INFORMATION_EXTENSION: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationRepeatInformation-1";
+/// GP Connect 1.6's MedicationRequest page: `dispenseRequest.quantityText`, the
+/// quantity when it is text ("both value and units"), on `dispenseRequest.quantity`.
+pub const MEDICATION_QUANTITY_TEXT_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationQuantityText-1";
 /// gpconnect.md §3: `statusReason` for stopped plans. Its sub-extension names
 /// (`statusChangeDate`, `statusReason`) are marked "(unverified)" there.
 pub const STATUS_REASON_EXTENSION: &str =

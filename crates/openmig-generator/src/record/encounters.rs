@@ -90,5 +90,14 @@ fn encounter(b: &mut Builder, day: NaiveDate, notes: String, linked: Vec<EntryId
         _ => *b.dice.pick(&[10, 10, 15]),
     };
     let meta = b.meta(day, clinician.clone());
-    b.record.encounters.push(Encounter { meta, start, duration_minutes: duration, kind, clinician, notes, linked });
+    b.record.encounters.push(Encounter {
+        meta,
+        start,
+        duration_minutes: duration,
+        kind,
+        clinician,
+        notes,
+        linked,
+        other_type: None,
+    });
 }

@@ -155,7 +155,7 @@ fn course(
         product: product(regimen),
         dose: regimen.dose.to_string(),
         patient_instructions: regimen.instructions.map(str::to_string),
-        quantity: Quantity { value: quantity, unit: regimen.unit.to_string() },
+        quantity: Quantity::measured(quantity, regimen.unit.to_string()),
         prescription_type: if repeat_dispensing {
             PrescriptionType::RepeatDispensing
         } else {
@@ -242,7 +242,7 @@ pub fn acute_courses(b: &mut Builder) {
             product: product(&chosen.regimen),
             dose: chosen.regimen.dose.to_string(),
             patient_instructions: chosen.regimen.instructions.map(str::to_string),
-            quantity: Quantity { value: chosen.quantity, unit: chosen.regimen.unit.to_string() },
+            quantity: Quantity::measured(chosen.quantity, chosen.regimen.unit.to_string()),
             prescription_type: PrescriptionType::Acute,
             started: PartialDate::Day(day),
             status: MedicationStatus::Completed { on: PartialDate::Day(day + Days::new(u64::from(chosen.days))) },

@@ -180,7 +180,7 @@ fn review(b: &mut Builder, base: &Baseline, day: NaiveDate) {
     }
     if b.dice.chance(0.2) {
         let units = b.dice.normal(9.0, 8.0).max(0.0).round();
-        let limit = Some(ReferenceRange { low: None, high: Some(14.0) });
+        let limit = Some(ReferenceRange { low: None, high: Some(14.0), text: None });
         let category = ObservationCategory::SocialHistory;
         made.push(measurement(b, day, day, &by, category, (obs::ALCOHOL, units, "[arb'U]/wk"), limit));
     }
@@ -228,7 +228,7 @@ pub(super) fn lab(
     high: Option<f64>,
 ) -> EntryId {
     let filed = (day + Days::new(b.dice.int(1, 3) as u64)).min(b.end);
-    let range = (low.is_some() || high.is_some()).then_some(ReferenceRange { low, high });
+    let range = (low.is_some() || high.is_some()).then_some(ReferenceRange { low, high, text: None });
     measurement(b, filed, day, by, ObservationCategory::Laboratory, (code, value, unit), range)
 }
 

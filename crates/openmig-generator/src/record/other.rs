@@ -39,7 +39,7 @@ pub fn allergies(b: &mut Builder) {
             } else {
                 *b.dice.weighted(&[(55, Severity::Mild), (40, Severity::Moderate), (5, Severity::Severe)])
             };
-            Reaction { manifestation: coded(manifestation), severity }
+            Reaction { manifestation: coded(manifestation), severity: Some(severity) }
         });
         // Some penicillin labels are removed after a negative challenge test.
         let status = if spec.penicillin && b.dice.chance(0.08) {
@@ -65,6 +65,8 @@ pub fn allergies(b: &mut Builder) {
             onset: Some(onset),
             asserted: PartialDate::Day(recorded),
             status,
+            criticality: None,
+            notes: None,
         });
     }
     if !b.record.allergies.iter().any(Allergy::is_active) && b.dice.chance(0.45) {

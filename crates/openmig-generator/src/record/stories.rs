@@ -5,9 +5,9 @@
 
 use chrono::{Days, Months, NaiveDate};
 use openmig_domain::record::{
-    Allergy, AllergyCategory, AllergyStatus, Encounter, EncounterKind, Issue, Medication, MedicationStatus,
-    NoKnownAllergies, PrescriptionSource, PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction,
-    Severity, SharingPreference, Significance,
+    Allergy, AllergyCategory, AllergyStatus, Criticality, Encounter, EncounterKind, Issue, Medication,
+    MedicationStatus, NoKnownAllergies, PrescriptionSource, PrescriptionType, Problem, ProblemStatus, Product,
+    Quantity, Reaction, Severity, SharingPreference, Significance,
 };
 use openmig_domain::{EntryId, PartialDate, RegistrationStatus, Sex, SnomedCode};
 
@@ -123,7 +123,7 @@ fn repeat(
         product: Product { code: SnomedCode::known(regimen.code), name: regimen.name.into() },
         dose: regimen.dose.into(),
         patient_instructions: regimen.instructions.map(str::to_string),
-        quantity: Quantity { value: quantity, unit: regimen.unit.into() },
+        quantity: Quantity::measured(quantity, regimen.unit),
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Day(start),
         status,
@@ -160,6 +160,7 @@ fn consultation(b: &mut Builder, days_ago: i64, kind: EncounterKind, notes: &str
         clinician: gp,
         notes: notes.into(),
         linked,
+        other_type: None,
     });
 }
 
@@ -209,10 +210,13 @@ fn overnight_admission(b: &mut Builder) {
         code: coded((91936005, "Allergy to penicillin")),
         substance: Some(coded((764146007, "Penicillin"))),
         category: AllergyCategory::Medication,
-        reaction: Some(Reaction { manifestation: coded((39579001, "Anaphylaxis")), severity: Severity::Severe }),
+        reaction: Some(Reaction { manifestation: coded((39579001, "Anaphylaxis")), severity: Some(Severity::Severe) }),
         onset: Some(PartialDate::Year(1971)),
         asserted: PartialDate::Day(registered),
         status: AllergyStatus::Active,
+        // Anaphylaxis: the next exposure may be life-threatening.
+        criticality: Some(Criticality::High),
+        notes: None,
     });
     // Renal function falling over two years.
     let nurse = b.gp();

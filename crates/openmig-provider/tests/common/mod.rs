@@ -94,6 +94,7 @@ pub fn sensitive_consultations() -> GpRecord {
             clinician: gp(),
             notes: "Attended for sexual health follow-up; swab taken.".into(),
             linked: vec![EntryId(302)],
+            other_type: None,
         });
     })
 }

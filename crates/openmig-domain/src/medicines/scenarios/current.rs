@@ -32,6 +32,7 @@ fn a_current_repeat_shows_every_fact_a_clinician_asks_for() {
         patient_instructions: Some("Carry your anticoagulant alert card".into()),
         quantity: 56.0,
         unit: "tablet".into(),
+        quantity_text: None,
         prescription_type: PrescriptionType::Repeat,
         started: PartialDate::Day(ago(200)),
         last_issue: Some(IssueSummary {

@@ -8,13 +8,13 @@
 
 use openmig_domain::PartialDate;
 use openmig_domain::record::{
-    Allergy, AllergyCategory, AllergyStatus, EntryMeta, NoKnownAllergies, Reaction, Severity,
+    Allergy, AllergyCategory, AllergyStatus, Criticality, EntryMeta, NoKnownAllergies, Reaction, Severity,
 };
 use serde_json::Value;
 
 use super::super::urls;
 use super::bundle::ResId;
-use super::values::{concept_text, extension, first, optional_date, required_date, snomed, text};
+use super::values::{concept_text, extension, first, nonblank, notes, optional_date, required_date, snomed, text};
 use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "AllergyIntolerance";
@@ -73,21 +73,14 @@ fn allergy(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Read>, NotRead> 
     let contained = reader.index.get(id).container.is_some();
     let status = status(resource, contained)?;
     let substance = first(resource, "reaction").and_then(|r| r.get("substance")).and_then(snomed);
-    let reaction = match first(resource, "reaction") {
-        None => None,
-        Some(reaction) => {
-            let read = self::reaction(reaction);
-            if read.is_none() {
-                let said = first(reaction, "manifestation").and_then(concept_text).unwrap_or("a reaction");
-                reader.warnings.push(format!(
-                    "{}: the reaction \"{}\" could not be shown (no SNOMED CT manifestation or no severity).",
-                    code.display,
-                    bounded(said)
-                ));
-            }
-            read
+    let mut notes: Vec<String> = notes(resource).into_iter().collect();
+    let reaction = first(resource, "reaction").and_then(|reaction| {
+        let read = self::reaction(reaction);
+        if read.is_none() {
+            notes.push(reaction_as_text(reaction));
         }
-    };
+        read
+    });
     Ok(Some(Read::Allergy(Allergy {
         meta,
         code,
@@ -97,12 +90,9 @@ fn allergy(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Read>, NotRead> 
         onset,
         asserted,
         status,
+        criticality: text(resource, "criticality").and_then(Criticality::from_code),
+        notes: (!notes.is_empty()).then(|| notes.join("\n")),
     })))
-}
-
-/// At most a hundred characters of the Bundle's text.
-fn bounded(text: &str) -> String {
-    text.chars().take(100).collect()
 }
 
 /// Active, or resolved with its `allergyEnd`. An allergy contained in a List with no
@@ -139,14 +129,31 @@ fn category(resource: &Value) -> AllergyCategory {
     }
 }
 
-/// The reaction, when it has a coded manifestation and a severity.
+/// The reaction, when its manifestation is coded in SNOMED CT; its severity is 0..1.
 fn reaction(reaction: &Value) -> Option<Reaction> {
     let manifestation = first(reaction, "manifestation").and_then(snomed)?;
-    let severity = match text(reaction, "severity")? {
-        "mild" => Severity::Mild,
-        "moderate" => Severity::Moderate,
-        "severe" => Severity::Severe,
-        _ => return None,
-    };
-    Some(Reaction { manifestation, severity })
+    Some(Reaction { manifestation, severity: severity(reaction) })
+}
+
+fn severity(reaction: &Value) -> Option<Severity> {
+    match text(reaction, "severity")? {
+        "mild" => Some(Severity::Mild),
+        "moderate" => Some(Severity::Moderate),
+        "severe" => Some(Severity::Severe),
+        _ => None,
+    }
+}
+
+/// A reaction the domain cannot hold as one (its manifestation only as text, or as
+/// another code system, or only a description), kept as a line of the allergy's notes so
+/// the clinician still reads it: "Reaction: rash (moderate)".
+fn reaction_as_text(reaction: &Value) -> String {
+    let said = first(reaction, "manifestation")
+        .and_then(concept_text)
+        .or_else(|| nonblank(reaction, "description"))
+        .unwrap_or("not described");
+    match severity(reaction) {
+        Some(severity) => format!("Reaction: {said} ({})", severity.label()),
+        None => format!("Reaction: {said}"),
+    }
 }

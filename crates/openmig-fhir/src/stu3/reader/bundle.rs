@@ -127,7 +127,10 @@ impl<'a> Index<'a> {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.skipped > 0 {
-            out.push(format!("{} entr(ies) in the practice's answer were not resources and are not shown.", self.skipped));
+            out.push(format!(
+                "{} entr(ies) in the practice's answer were not resources and are not shown.",
+                self.skipped
+            ));
         }
         if self.ambiguous > 0 {
             out.push(format!(

@@ -8,8 +8,10 @@
 //!   is the Encounter; their performer is who recorded the consultation (else the
 //!   clinician seen).
 //! - Kind: the `type` coding that is one of openmig's encounter kinds. A consultation of
-//!   another kind is an unshown item: the domain has no "other" kind, and calling it a
-//!   surgery consultation would invent a fact.
+//!   another type (free text, as GP Connect's own examples send "Surgery Consultation",
+//!   or another SNOMED CT code) is [`EncounterKind::Other`] with the practice's words
+//!   and code: calling it a surgery consultation would invent a fact, and leaving it out
+//!   would lose its notes.
 //! - Start: `period.start` in UK time (else, `period` being 0..1, the start of the day
 //!   its consultation List was recorded); duration: `length` in minutes (else the
 //!   period); recorded: the consultation List's `date` (else the day it started).
@@ -19,13 +21,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use openmig_domain::record::{Encounter, EncounterKind, EntryMeta};
+use openmig_domain::record::{Encounter, EncounterKind, EntryMeta, OtherEncounterType};
 use openmig_domain::{EntryId, SnomedCode};
 use serde_json::Value;
 
 use super::super::urls;
 use super::bundle::ResId;
-use super::values::{array, code_in, first, optional_first_day, snomed, text, uk_local_time, whole};
+use super::values::{array, code_in, concept_text, first, optional_first_day, snomed, text, uk_local_time, whole};
 use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Encounter";
@@ -102,7 +104,7 @@ fn encounter(
         return Ok(None);
     }
     let Some(entry) = reader.entries.get(id) else { return Ok(None) };
-    let kind = kind(resource).ok_or_else(|| invalid(KIND, "type is not a consultation type openmig shows"))?;
+    let (kind, other_type) = kind(resource);
     let list = context.structure.get(&id).copied();
     let recorded_on = match list {
         Some(list) => optional_first_day(&reader.resource(list)["date"], "List", "date")?,
@@ -151,23 +153,37 @@ fn encounter(
         None => clinician.clone(),
     };
     Ok(Some(Encounter {
-        meta: EntryMeta { id: entry, recorded_on: recorded_on.unwrap_or(start.date()), recorded_by, confidential: false },
+        meta: EntryMeta {
+            id: entry,
+            recorded_on: recorded_on.unwrap_or(start.date()),
+            recorded_by,
+            confidential: false,
+        },
         start,
         duration_minutes,
         kind,
         clinician,
         notes: notes.join("\n"),
         linked: linked.ids,
+        other_type,
     }))
 }
 
-/// The encounter kind one of the `type` codings names.
-fn kind(resource: &Value) -> Option<EncounterKind> {
-    array(resource, "type").iter().filter_map(snomed).find_map(|coded| kind_of(coded.code))
+/// The encounter kind one of the `type` codings names; else another type, as the
+/// practice recorded it (its first SNOMED CT code, and the first type's words).
+fn kind(resource: &Value) -> (EncounterKind, Option<OtherEncounterType>) {
+    let types = array(resource, "type");
+    if let Some(kind) = types.iter().filter_map(snomed).find_map(|coded| kind_of(coded.code)) {
+        return (kind, None);
+    }
+    let coded = types.iter().find_map(snomed);
+    let text = types.iter().find_map(concept_text).map(str::to_owned);
+    let text = text.or_else(|| coded.as_ref().map(|c| c.display.clone())).unwrap_or_default();
+    (EncounterKind::Other, Some(OtherEncounterType { code: coded.map(|c| c.code), text }))
 }
 
 fn kind_of(code: SnomedCode) -> Option<EncounterKind> {
-    EncounterKind::ALL.into_iter().find(|kind| kind.code() == code)
+    EncounterKind::CODED.into_iter().find(|kind| kind.code() == Some(code))
 }
 
 /// Entries in the order first met, each once.

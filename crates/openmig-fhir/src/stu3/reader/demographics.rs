@@ -50,7 +50,11 @@ pub(super) fn find_patient(index: &Index<'_>, expected: NhsNumber) -> Result<Res
 /// The Patient's demographics and registration. Call after [`clinicians`]. What the
 /// Bundle leaves out and `located` (the caller's directory) knows is taken from there:
 /// the date of birth, and a death the Bundle does not date.
-pub(super) fn patient(reader: &mut Reader<'_>, practice: &Practice, located: Option<&Patient>) -> Result<Patient, ReadError> {
+pub(super) fn patient(
+    reader: &mut Reader<'_>,
+    practice: &Practice,
+    located: Option<&Patient>,
+) -> Result<Patient, ReadError> {
     let id = reader.patient;
     let resource = reader.resource(id);
     let name = array(resource, "name")

@@ -17,8 +17,8 @@
 //! `recorded_on` is CareConnect's `dateRecorded` when sent, else the first day the
 //! vaccination date can mean. The dose number is `vaccinationProtocol[0].doseSequence`.
 
-use openmig_domain::{ClinicianId, PartialDate};
 use openmig_domain::record::{EntryMeta, Immunisation, ImmunisationStatus};
+use openmig_domain::{ClinicianId, PartialDate};
 use serde_json::Value;
 
 use super::bundle::ResId;
@@ -59,8 +59,9 @@ fn immunisation(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Immunisatio
     let vaccine_code = &resource["vaccineCode"];
     let vaccine = snomed(vaccine_code);
     let unknown_product = code_in(vaccine_code, NULL_FLAVOR_SYSTEM) == Some("UNK");
-    let procedure =
-        extension(resource, VACCINATION_PROCEDURE_EXTENSION).and_then(|e| e.get("valueCodeableConcept")).and_then(snomed);
+    let procedure = extension(resource, VACCINATION_PROCEDURE_EXTENSION)
+        .and_then(|e| e.get("valueCodeableConcept"))
+        .and_then(snomed);
     let has_note = first(resource, "note").and_then(|n| text(n, "text")).is_some();
     let (vaccination, product) = match (procedure, vaccine) {
         (Some(procedure), vaccine) => (procedure, vaccine),
@@ -85,7 +86,9 @@ fn immunisation(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Immunisatio
         }
         _ => ImmunisationStatus::Given {
             batch: text(resource, "lotNumber").map(str::to_owned),
-            dose_number: first(resource, "vaccinationProtocol").and_then(|p| p.get("doseSequence")).and_then(whole::<u8>),
+            dose_number: first(resource, "vaccinationProtocol")
+                .and_then(|p| p.get("doseSequence"))
+                .and_then(whole::<u8>),
         },
     };
     Ok(Some(Immunisation {

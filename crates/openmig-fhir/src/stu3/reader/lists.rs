@@ -9,8 +9,8 @@
 use std::collections::HashSet;
 
 use super::super::urls;
-use super::values::{array, code_in, concept_text, extensions, text};
 use super::Reader;
+use super::values::{array, code_in, concept_text, extensions, text};
 
 /// `data-in-transit` (gpconnect.md §3 "List warning codes").
 const DATA_IN_TRANSIT: &str = "data-in-transit";

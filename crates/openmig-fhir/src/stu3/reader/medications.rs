@@ -44,7 +44,7 @@ use super::super::urls;
 use super::bundle::ResId;
 use super::entries::issue_number;
 use super::values::{
-    code_in, concept_text, extension, first, notes, number, optional_date, optional_first_day, partial_date,
+    code_in, concept_text, extension, first, nonblank, notes, number, optional_date, optional_first_day, partial_date,
     required_date, snomed, text, whole,
 };
 use super::{NotRead, Reader, Section, invalid};
@@ -195,11 +195,7 @@ fn medication(
     let authored = optional_date(&plan["authoredOn"], REQUEST, "authoredOn")?;
     let authorised_from = authored.filter(|date| repeat_at_practice || *date != started).and_then(PartialDate::day);
 
-    let quantity = &plan["dispenseRequest"]["quantity"];
-    let quantity = Quantity {
-        value: number(&quantity["value"]).unwrap_or_default(),
-        unit: text(quantity, "unit").or_else(|| text(quantity, "code")).unwrap_or_default().to_owned(),
-    };
+    let quantity = quantity(&plan["dispenseRequest"]);
     let recorded_by = reader.clinician(&plan["recorder"], plan_id);
     let recorded_on = optional_first_day(&statement["dateAsserted"], STATEMENT, "dateAsserted")?
         .unwrap_or_else(|| started.earliest());
@@ -252,6 +248,24 @@ fn product(reader: &Reader<'_>, statement: &Value, id: ResId) -> Result<Product,
     };
     let coded = snomed(concept).ok_or_else(|| invalid("Medication", "code is not SNOMED CT (dm+d)"))?;
     Ok(Product { code: coded.code, name: coded.display })
+}
+
+/// The quantity to dispense: `quantity` as a number and unit, else the quantity as text
+/// (`MedicationQuantityText`, on `quantity` as GP Connect's MedicationRequest page places
+/// it, or on `dispenseRequest` itself).
+fn quantity(dispense: &Value) -> Quantity {
+    let measured = &dispense["quantity"];
+    if let Some(value) = number(&measured["value"]) {
+        let unit = text(measured, "unit").or_else(|| text(measured, "code")).unwrap_or_default();
+        return Quantity::measured(value, unit);
+    }
+    let written = extension(measured, urls::MEDICATION_QUANTITY_TEXT_EXTENSION)
+        .or_else(|| extension(dispense, urls::MEDICATION_QUANTITY_TEXT_EXTENSION))
+        .and_then(|e| nonblank(e, "valueString"));
+    match written {
+        Some(words) => Quantity::as_text(words),
+        None => Quantity::measured(0.0, ""),
+    }
 }
 
 /// The plan's `prescriptionType`, `None` when it has none (legacy data). A delayed

@@ -29,7 +29,9 @@ use serde_json::Value;
 
 use super::super::urls;
 use super::bundle::ResId;
-use super::values::{array, code_in, concept_text, first, number, optional_date, optional_day, required_date, snomed, text};
+use super::values::{
+    array, code_in, concept_text, first, nonblank, number, optional_date, optional_day, required_date, snomed, text,
+};
 use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Observation";
@@ -59,10 +61,14 @@ fn reported(reader: &Reader<'_>) -> HashMap<ResId, Option<NaiveDate>> {
     for report in reader.of_kind("DiagnosticReport") {
         let resource = reader.resource(report);
         let issued = optional_day(&resource["issued"], "DiagnosticReport", "issued").ok().flatten();
-        let mut level: Vec<(ResId, ResId)> = array(resource, "result").iter().map(|r| (report, r)).filter_map(|(from, r)| {
-            let target = reader.index.target_of(r, from, "DiagnosticReport.result", KIND).ok().flatten()?;
-            Some((from, target))
-        }).collect();
+        let mut level: Vec<(ResId, ResId)> = array(resource, "result")
+            .iter()
+            .map(|r| (report, r))
+            .filter_map(|(from, r)| {
+                let target = reader.index.target_of(r, from, "DiagnosticReport.result", KIND).ok().flatten()?;
+                Some((from, target))
+            })
+            .collect();
         for _ in 0..=MAX_GROUP_DEPTH {
             let mut next = Vec::new();
             for (_, observation) in level {
@@ -74,7 +80,9 @@ fn reported(reader: &Reader<'_>) -> HashMap<ResId, Option<NaiveDate>> {
                     if text(related, "type") != Some("has-member") {
                         continue;
                     }
-                    if let Ok(Some(member)) = reader.index.target_of(&related["target"], observation, "Observation.related", KIND) {
+                    if let Ok(Some(member)) =
+                        reader.index.target_of(&related["target"], observation, "Observation.related", KIND)
+                    {
                         next.push((observation, member));
                     }
                 }
@@ -122,6 +130,7 @@ fn observation(
         reference_range: first(resource, "referenceRange").map(|range| ReferenceRange {
             low: number(&range["low"]["value"]),
             high: number(&range["high"]["value"]),
+            text: nonblank(range, "text").map(str::to_owned),
         }),
         comment,
     }))
@@ -192,8 +201,14 @@ fn value_text(resource: &Value) -> Option<String> {
         }
     }
     if let Some(range) = resource.get("valueRange") {
-        let end = |q: &Value| number(&q["value"]).map(|n| format!("{n} {}", text(q, "unit").unwrap_or_default()).trim().to_owned());
-        return Some(format!("{} to {}", end(&range["low"]).unwrap_or_default(), end(&range["high"]).unwrap_or_default()));
+        let end = |q: &Value| {
+            number(&q["value"]).map(|n| format!("{n} {}", text(q, "unit").unwrap_or_default()).trim().to_owned())
+        };
+        return Some(format!(
+            "{} to {}",
+            end(&range["low"]).unwrap_or_default(),
+            end(&range["high"]).unwrap_or_default()
+        ));
     }
     text(&resource["valueQuantity"], "unit").map(str::to_owned)
 }

@@ -292,7 +292,7 @@ enum Link {
 /// The encounter as sent, when it is sent (notes, linked entries; the recorder and
 /// clinician are the caller's).
 fn shareable_encounter(record: &GpRecord, encounter: &Encounter) -> Option<Encounter> {
-    if is_withheld(&encounter.meta, [encounter.kind.code()]) {
+    if is_withheld(&encounter.meta, encounter.type_code()) {
         return None;
     }
     let mut seen = HashSet::new();
