@@ -9,8 +9,8 @@ mod common;
 
 use common::bundle;
 use openmig_domain::NhsNumber;
-use openmig_domain::record::EncounterKind;
 use openmig_domain::fixtures::{example_record, example_record_with_no_known_allergies};
+use openmig_domain::record::EncounterKind;
 use openmig_fhir::stu3::reader::{ReadRecord, Section, read_structured_bundle_for};
 use openmig_fhir::{MAX_RESOURCES, ReadError, StructuredOptions, read_structured_bundle};
 use proptest::prelude::*;
@@ -288,7 +288,8 @@ fn a_consultation_of_another_type_keeps_the_practice_s_words_and_its_notes() {
     assert_eq!(other.len(), 1);
     assert_eq!(other[0].type_label(), "Surgery Consultation");
     assert_eq!(other[0].type_code(), None);
-    let same = expected.record.encounters.iter().find(|e| e.meta.id == other[0].meta.id).expect("the same consultation");
+    let same =
+        expected.record.encounters.iter().find(|e| e.meta.id == other[0].meta.id).expect("the same consultation");
     assert!(!same.notes.is_empty());
     assert_eq!(other[0].notes, same.notes, "its notes are kept");
     assert_eq!(other[0].linked, same.linked, "and what was recorded in it");

@@ -14,7 +14,7 @@ pub struct Observation {
     pub code: Coded,
     /// When it was measured.
     pub effective: PartialDate,
-    /// Vital sign, laboratory result or social history.
+    /// Vital sign, laboratory result, social history, or none said.
     pub category: ObservationCategory,
     /// The value.
     pub value: ObservationValue,
@@ -33,6 +33,9 @@ pub enum ObservationCategory {
     Laboratory,
     /// Smoking, alcohol…
     SocialHistory,
+    /// Recorded by the practice without a category (GP Connect's "uncategorised data"
+    /// carries none): neither vital sign nor social history is claimed for it.
+    Uncategorised,
 }
 
 /// The value of an observation.

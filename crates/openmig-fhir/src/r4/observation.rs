@@ -32,10 +32,12 @@ fn observation(cx: &Context<'_>, observation: &Observation) -> Value {
         "id": ids::entry("observation", cx.nhs, observation.meta.id),
         "meta": meta(urls::profiles::OBSERVATION),
         "status": "final",
-        "category": [category(observation.category)],
         "code": snomed_concept(observation.code.code, &observation.code.display),
         "subject": cx.patient_ref(),
     });
+    if let Some(category) = category(observation.category) {
+        resource["category"] = json!([category]);
+    }
     if let Some(encounter) = cx.encounter_of(observation.meta.id) {
         resource["encounter"] = encounter;
     }
@@ -127,11 +129,13 @@ fn interpretation(observation: &Observation) -> Option<(&'static str, &'static s
     }
 }
 
-fn category(category: ObservationCategory) -> Value {
+/// The category coding; `None` for an observation the practice did not categorise.
+fn category(category: ObservationCategory) -> Option<Value> {
     let (code, display) = match category {
         ObservationCategory::VitalSigns => ("vital-signs", "Vital Signs"),
         ObservationCategory::Laboratory => ("laboratory", "Laboratory"),
         ObservationCategory::SocialHistory => ("social-history", "Social History"),
+        ObservationCategory::Uncategorised => return None,
     };
-    json!({ "coding": [coding(urls::OBSERVATION_CATEGORY_SYSTEM, code, Some(display))] })
+    Some(json!({ "coding": [coding(urls::OBSERVATION_CATEGORY_SYSTEM, code, Some(display))] }))
 }

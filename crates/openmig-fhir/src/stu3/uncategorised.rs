@@ -78,11 +78,13 @@ pub(crate) fn observation_resource(cx: &mut Context<'_>, observation: &Observati
         "id": ids::entry("observation", cx.nhs, observation.meta.id),
         "meta": profile_meta(urls::OBSERVATION_PROFILE),
         "status": "final",
-        "category": [category(observation.category)],
         "code": snomed_concept(observation.code.code, &observation.code.display),
         "subject": cx.patient_ref(),
         "effectiveDateTime": partial(observation.effective),
     });
+    if let Some(category) = category(observation.category) {
+        resource["category"] = json!([category]);
+    }
     if let Some(performer) = cx.practitioner_ref(&observation.meta.recorded_by) {
         resource["performer"] = json!([performer]);
     }
@@ -136,11 +138,13 @@ fn reference_range(range: &ReferenceRange, unit: Option<&str>) -> Value {
     out
 }
 
-fn category(category: ObservationCategory) -> Value {
+/// The category coding; `None` for an observation the practice did not categorise.
+fn category(category: ObservationCategory) -> Option<Value> {
     let (code, display) = match category {
         ObservationCategory::VitalSigns => ("vital-signs", "Vital Signs"),
         ObservationCategory::SocialHistory => ("social-history", "Social History"),
         ObservationCategory::Laboratory => ("laboratory", "Laboratory"),
+        ObservationCategory::Uncategorised => return None,
     };
-    json!({ "coding": [{ "system": urls::OBSERVATION_CATEGORY_SYSTEM, "code": code, "display": display }] })
+    Some(json!({ "coding": [{ "system": urls::OBSERVATION_CATEGORY_SYSTEM, "code": code, "display": display }] }))
 }

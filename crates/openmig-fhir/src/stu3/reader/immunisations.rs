@@ -31,9 +31,12 @@ const KIND: &str = "Immunization";
 /// published Immunization examples).
 const VACCINATION_PROCEDURE_EXTENSION: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1";
-/// CareConnect `Extension-CareConnect-DateRecorded-1` (as in the same examples).
-const DATE_RECORDED_EXTENSION: &str =
-    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1";
+/// The recorded date: GP Connect's `Extension-CareConnect-GPC-DateRecorded-1` (its 1.6
+/// Immunization page and examples), or CareConnect's own.
+const DATE_RECORDED_EXTENSIONS: [&str; 2] = [
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-DateRecorded-1",
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1",
+];
 
 /// HL7 v3 NullFlavor, as GP Connect's Immunization page uses it for an unknown product.
 const NULL_FLAVOR_SYSTEM: &str = "http://hl7.org/fhir/v3/NullFlavor";
@@ -72,7 +75,7 @@ fn immunisation(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Immunisatio
         }
         (None, None) => return Err(invalid(KIND, "vaccineCode is not SNOMED CT")),
     };
-    let recorded = match extension(resource, DATE_RECORDED_EXTENSION) {
+    let recorded = match DATE_RECORDED_EXTENSIONS.iter().find_map(|url| extension(resource, url)) {
         Some(recorded) => optional_date(&recorded["valueDateTime"], KIND, "dateRecorded")?,
         None => None,
     };

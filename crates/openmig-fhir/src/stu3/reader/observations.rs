@@ -6,14 +6,14 @@
 //!   a test group it lists (GP Connect's pathology structure: report → test group
 //!   Observation → `related` `has-member` results); otherwise the category coding says
 //!   (`vital-signs`, `social-history`, `laboratory`), and an Observation with none of
-//!   those reads as a vital sign.
+//!   those is uncategorised, as GP Connect sends its uncategorised data.
 //! - Value: `valueQuantity` is a number with its unit, `component`s a panel, anything
 //!   else a coded finding. A value of another type (`valueString`, a coded value's
 //!   text, a boolean, a range, a date, which openmig's writer never sends) goes in front
 //!   of the comment, and so does a component that is not a coded quantity, so that
 //!   nothing the practice wrote is lost.
 //! - Effective date: `effectiveDateTime`, else `effectivePeriod.start`, else (it is 0..1)
-//!   the day it was issued.
+//!   when its Specimen was collected, else the day it (or its report) was issued.
 //! - Recorded date: the Observation's `issued` when sent; else its report's `issued` (the
 //!   writer's is the latest day any result of the report was recorded); else the first
 //!   day the effective date can mean. The recorder is the first `performer`.
@@ -30,7 +30,8 @@ use serde_json::Value;
 use super::super::urls;
 use super::bundle::ResId;
 use super::values::{
-    array, code_in, concept_text, first, nonblank, number, optional_date, optional_day, required_date, snomed, text,
+    array, code_in, concept_text, first, nonblank, number, optional_date, optional_day, partial_date, required_date,
+    snomed, text,
 };
 use super::{NotRead, Reader, Section, invalid};
 
@@ -106,10 +107,14 @@ fn observation(
     let Some(entry) = reader.entries.get(id) else { return Ok(None) };
     let code = snomed(&resource["code"]).ok_or_else(|| invalid(KIND, "code is not SNOMED CT"))?;
     let issued = optional_date(&resource["issued"], KIND, "issued")?;
+    let report_issued = reported.get(&id).copied().flatten().map(PartialDate::Day);
     let effective = match (resource.get("effectiveDateTime"), resource.get("effectivePeriod")) {
         (Some(date), _) => required_date(date, KIND, "effectiveDateTime")?,
         (None, Some(period)) => required_date(&period["start"], KIND, "effectivePeriod.start")?,
-        (None, None) => issued.ok_or_else(|| invalid(KIND, "no effective date and no issued date"))?,
+        (None, None) => collected(reader, id)
+            .or(issued)
+            .or(report_issued)
+            .ok_or_else(|| invalid(KIND, "no effective date, specimen collection date or issued date"))?,
     };
     let category = if reported.contains_key(&id) { ObservationCategory::Laboratory } else { category(resource) };
     let (value, mut said) = value(resource);
@@ -136,7 +141,16 @@ fn observation(
     }))
 }
 
-/// The category coding's meaning; a vital sign when it has none openmig knows.
+/// When the specimen the Observation was measured on was collected (GP Connect's test
+/// results name their Specimen and may leave `effective[x]`, 0..1, out).
+fn collected(reader: &Reader<'_>, id: ResId) -> Option<PartialDate> {
+    let specimen = reader.index.target_of(&reader.resource(id)["specimen"], id, "", "Specimen").ok().flatten()?;
+    let collection = &reader.resource(specimen)["collection"];
+    let when = text(collection, "collectedDateTime").or_else(|| text(&collection["collectedPeriod"], "start"))?;
+    partial_date(when)
+}
+
+/// The category coding's meaning; uncategorised when it has none openmig knows.
 fn category(resource: &Value) -> ObservationCategory {
     let codes = array(resource, "category").iter().filter_map(|c| code_in(c, urls::OBSERVATION_CATEGORY_SYSTEM));
     for code in codes {
@@ -147,7 +161,7 @@ fn category(resource: &Value) -> ObservationCategory {
             _ => {}
         }
     }
-    ObservationCategory::VitalSigns
+    ObservationCategory::Uncategorised
 }
 
 /// The value, and the lines of text the domain value cannot hold (a value of another

@@ -2,8 +2,9 @@
 //!
 //! What was referred for is `type` when sent (openmig's writer sends it), else the
 //! first SNOMED CT `reasonCode`: GP Connect 1.6's ReferralRequest page says `type` is
-//! not in use and the code goes in `reasonCode`. The date is `authoredOn` (partial
-//! dates read as their first day), else the occurrence's.
+//! not in use and the code goes in `reasonCode`. The reason is the other `reasonCode`s'
+//! text and the `description`. The date is `authoredOn` (partial dates read as their
+//! first day), else the occurrence's.
 //!
 //! Priority `asap` is the writer's two-week wait (STU3 has no such code), `stat` reads
 //! as urgent and no priority as routine. The recipient is its display text (the writer
@@ -15,7 +16,7 @@ use openmig_domain::ClinicianId;
 use openmig_domain::record::{EntryMeta, Referral, ReferralPriority};
 
 use super::bundle::ResId;
-use super::values::{array, concept_text, optional_first_day, snomed, text};
+use super::values::{array, concept_text, nonblank, optional_first_day, snomed, text};
 use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "ReferralRequest";
@@ -74,6 +75,7 @@ fn referral(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Referral>, NotR
         .enumerate()
         .filter(|(at, _)| Some(*at) != coded_reason)
         .filter_map(|(_, reason)| concept_text(reason))
+        .chain(nonblank(resource, "description"))
         .collect();
     Ok(Some(Referral {
         meta: EntryMeta { id: entry, recorded_on: date, recorded_by: ClinicianId(String::new()), confidential: false },

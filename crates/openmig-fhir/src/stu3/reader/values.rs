@@ -37,7 +37,8 @@ pub(super) fn extension<'a>(value: &'a Value, url: &'a str) -> Option<&'a Value>
 }
 
 /// The first SNOMED CT coding of a CodeableConcept whose code is a valid concept id,
-/// with the concept's `text` (else the coding's display) as its term.
+/// with the concept's `text` (else the term the clinician chose, the coding's
+/// `descriptionDisplay`; else the coding's display) as its term.
 ///
 /// Text wins: GP Connect puts the term the clinician recorded in `text` when it is not
 /// the coding's display, and a transfer-degraded entry (coded 196421000000109
@@ -46,9 +47,25 @@ pub(super) fn extension<'a>(value: &'a Value, url: &'a str) -> Option<&'a Value>
 pub(super) fn snomed(concept: &Value) -> Option<Coded> {
     array(concept, "coding").iter().filter(|c| text(c, "system") == Some(urls::SNOMED)).find_map(|coding| {
         let code = SnomedCode::parse(text(coding, "code")?).ok()?;
-        let term = nonblank(concept, "text").or_else(|| text(coding, "display")).unwrap_or_default();
+        let term = nonblank(concept, "text")
+            .or_else(|| description_display(coding))
+            .or_else(|| text(coding, "display"))
+            .unwrap_or_default();
         Some(Coded::new(code, term))
     })
+}
+
+/// CareConnect `Extension-coding-sctdescid`: the SNOMED CT description the clinician
+/// picked, when it is not the concept's preferred term (the coding's display). Its part
+/// is `descriptionDisplay`; GP Connect's own examples spell it `DescriptionDisplay`.
+const SCT_DESCRIPTION_EXTENSION: &str = "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-coding-sctdescid";
+
+fn description_display(coding: &Value) -> Option<&str> {
+    let description = extension(coding, SCT_DESCRIPTION_EXTENSION)?;
+    array(description, "extension")
+        .iter()
+        .filter(|part| matches!(text(part, "url"), Some("descriptionDisplay" | "DescriptionDisplay")))
+        .find_map(|part| nonblank(part, "valueString"))
 }
 
 /// A string element that is not blank.
