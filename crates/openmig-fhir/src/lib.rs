@@ -39,5 +39,5 @@ pub use stu3::reader::{
 };
 pub use stu3::{
     AllergyOptions, ConsultationOptions, ImmunisationOptions, InvestigationOptions, MedicationOptions, ProblemOptions,
-    ReferralOptions, StructuredOptions, UncategorisedOptions, structured_bundle,
+    ReferralOptions, StructuredOptions, UncategorisedOptions, relayed_structured_bundle, structured_bundle,
 };

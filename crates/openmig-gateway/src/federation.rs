@@ -17,7 +17,7 @@
 //! - the **last-good copy** ([`crate::lastgood`]) is refreshed on success and served,
 //!   labelled with its date, when the live fetch fails.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ use chrono::{DateTime, Utc};
 use openmig_auth::Identity;
 use openmig_directory::DirectoryPractice;
 use openmig_domain::{Clinician, GpRecord, NhsNumber, OdsCode, Patient};
+use openmig_fhir::Section;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use tower_resilience_circuitbreaker::{CircuitBreaker, CircuitBreakerError, CircuitBreakerLayer, CircuitState};
@@ -132,12 +134,23 @@ pub struct Fetched {
     /// The clinicians the practice's answer named (its Practitioners), who recorded
     /// and prescribed what the record holds.
     pub clinicians: Vec<Clinician>,
-    /// What the practice's answer says a clinician must be told (its Lists' warnings,
-    /// e.g. items withheld as confidential, and its OperationOutcome), and what could not
-    /// be read: passed on to every consumer ([`practice_warnings_outcome`]).
-    pub warnings: Vec<String>,
+    /// What the practice's answer said beyond the record.
+    pub caveats: Caveats,
     /// Where it came from.
     pub freshness: Freshness,
+}
+
+/// What a practice's answer says about itself beyond the record, passed on to every
+/// consumer and kept with the last-good copy (issue 13, "warnings survive federation").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caveats {
+    /// What a clinician must be told: its Lists' warnings (items withheld as
+    /// confidential, data in transit…), its OperationOutcome, and the items that could
+    /// not be read (see [`practice_warnings_outcome`]).
+    pub warnings: Vec<String>,
+    /// The sections whose Lists said items were withheld (`confidential-items`): the
+    /// gateway's own GP Connect answer says it on the same Lists.
+    pub withheld: BTreeSet<Section>,
 }
 
 /// Why no record can be shown.
@@ -268,16 +281,16 @@ impl Federation {
                 Err(_) => Err(Failure::Unreachable("the practice system did not answer within the deadline".into())),
             };
         let reason = match live {
-            Ok(ReadBack { record, clinicians, warnings }) => {
+            Ok(ReadBack { record, clinicians, caveats }) => {
                 if let Some(cache) = &self.cache {
-                    let copy = (Arc::clone(cache), record.clone(), clinicians.clone(), warnings.clone());
-                    let (cache, record, clinicians, warnings) = copy;
+                    let copy = (Arc::clone(cache), record.clone(), clinicians.clone(), caveats.clone());
+                    let (cache, record, clinicians, caveats) = copy;
                     // A failed cache write never fails the request: the record is live.
                     let _ =
-                        tokio::task::spawn_blocking(move || cache.put(&record, &clinicians, &warnings, attempted_at))
+                        tokio::task::spawn_blocking(move || cache.put(&record, &clinicians, &caveats, attempted_at))
                             .await;
                 }
-                return Ok(Fetched { record, clinicians, warnings, freshness: Freshness::Live });
+                return Ok(Fetched { record, clinicians, caveats, freshness: Freshness::Live });
             }
             Err(Failure::Refused(failure)) => return Err(failure),
             Err(Failure::Unreachable(reason)) => reason,
@@ -290,7 +303,7 @@ impl Federation {
                 return Ok(Fetched {
                     record: copy.record,
                     clinicians: copy.clinicians,
-                    warnings: copy.warnings,
+                    caveats: copy.caveats,
                     freshness: Freshness::LastGood { fetched_at: copy.fetched_at, reason },
                 });
             }
@@ -408,7 +421,7 @@ enum Failure {
 struct ReadBack {
     record: GpRecord,
     clinicians: Vec<Clinician>,
-    warnings: Vec<String>,
+    caveats: Caveats,
 }
 
 /// Reads and checks a provider's Bundle: it must be about `patient`.
@@ -416,7 +429,11 @@ fn read(body: &[u8], patient: &Patient) -> Result<ReadBack, Failure> {
     let bundle: Value = serde_json::from_slice(body)
         .map_err(|_| Failure::Unreachable("the practice system sent an unreadable answer".into()))?;
     match openmig_fhir::stu3::reader::read_structured_bundle_for(&bundle, patient) {
-        Ok(read) => Ok(ReadBack { record: read.record, clinicians: read.clinicians, warnings: read.warnings }),
+        Ok(read) => Ok(ReadBack {
+            record: read.record,
+            clinicians: read.clinicians,
+            caveats: Caveats { warnings: read.warnings, withheld: read.withheld_sections },
+        }),
         Err(openmig_fhir::stu3::reader::ReadError::WrongPatient) => {
             Err(Failure::Unreachable("the practice system sent another patient's record; it was rejected".into()))
         }

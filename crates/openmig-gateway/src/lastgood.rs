@@ -20,6 +20,8 @@ use openmig_domain::{Clinician, GpRecord, NhsNumber};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::federation::Caveats;
+
 /// The length of a cache key: 256 bits.
 pub const KEY_LEN: usize = 32;
 
@@ -30,8 +32,8 @@ pub struct LastGood {
     pub record: GpRecord,
     /// The clinicians the practice's answer named (its Practitioners).
     pub clinicians: Vec<Clinician>,
-    /// The practice's warnings that came with it.
-    pub warnings: Vec<String>,
+    /// What the practice's answer said beyond the record.
+    pub caveats: Caveats,
     /// When it was fetched.
     pub fetched_at: DateTime<Utc>,
 }
@@ -58,7 +60,7 @@ fn sql(error: rusqlite::Error) -> CacheError {
 struct Document {
     record: Vec<u8>,
     clinicians: Vec<u8>,
-    warnings: Vec<String>,
+    caveats: Caveats,
 }
 
 /// The cache.
@@ -101,14 +103,14 @@ impl LastGoodCache {
         &self,
         record: &GpRecord,
         clinicians: &[Clinician],
-        warnings: &[String],
+        caveats: &Caveats,
         fetched_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
         let nhs = record.patient.nhs_number.to_string();
         let copy = Document {
             record: codec::encode(record),
             clinicians: codec::encode_value(&clinicians),
-            warnings: warnings.to_vec(),
+            caveats: caveats.clone(),
         };
         let mut sealed = codec::encode_value(&copy);
         let mut nonce = [0u8; NONCE_LEN];
@@ -167,7 +169,7 @@ impl LastGoodCache {
         if record.patient.nhs_number != nhs_number {
             return Ok(None);
         }
-        Ok(Some(LastGood { record, clinicians, warnings: copy.warnings, fetched_at }))
+        Ok(Some(LastGood { record, clinicians, caveats: copy.caveats, fetched_at }))
     }
 
     /// How many copies are kept.
@@ -279,13 +281,18 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_comes_back_with_its_date_until_it_is_too_old() {
+    fn a_copy_comes_back_with_its_date_and_caveats_until_it_is_too_old() {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
-        cache.put(&record, &clinicians(), &[], at(0)).unwrap();
+        let caveats = Caveats {
+            warnings: vec!["Medications: items withheld.".into()],
+            withheld: [openmig_fhir::Section::Medications].into(),
+        };
+        cache.put(&record, &clinicians(), &caveats, at(0)).unwrap();
         let copy = cache.get(record.patient.nhs_number, at(3)).unwrap().unwrap();
         assert_eq!(copy.record, record);
+        assert_eq!(copy.caveats, caveats, "what the practice said comes back with its record");
         assert_eq!(copy.fetched_at, at(0));
         assert!(cache.get(record.patient.nhs_number, at(25)).unwrap().is_none(), "past the maximum age");
     }
@@ -296,8 +303,8 @@ mod tests {
         let cache = cache(dir.path(), 10);
         let record = fixtures::example_record();
         let other = fixtures::example_record_with_no_known_allergies();
-        cache.put(&record, &clinicians(), &[], at(0)).unwrap();
-        cache.put(&other, &clinicians(), &[], at(0)).unwrap();
+        cache.put(&record, &clinicians(), &Caveats::default(), at(0)).unwrap();
+        cache.put(&other, &clinicians(), &Caveats::default(), at(0)).unwrap();
         let raw = std::fs::read(dir.path().join("gateway.db")).unwrap();
         let wal = std::fs::read(dir.path().join("gateway.db-wal")).unwrap_or_default();
         for bytes in [&raw, &wal] {
@@ -329,13 +336,13 @@ mod tests {
             fixtures::dissenting_record(),
         ];
         for (hour, record) in records.iter().enumerate() {
-            cache.put(record, &clinicians(), &[], at(hour as i64)).unwrap();
+            cache.put(record, &clinicians(), &Caveats::default(), at(hour as i64)).unwrap();
         }
         assert_eq!(cache.len().unwrap(), 2);
         assert!(cache.get(records[0].patient.nhs_number, at(3)).unwrap().is_none(), "the oldest went first");
         let mut older = records[2].clone();
         older.medications.clear();
-        cache.put(&older, &clinicians(), &[], at(0)).unwrap();
+        cache.put(&older, &clinicians(), &Caveats::default(), at(0)).unwrap();
         assert_eq!(cache.get(records[2].patient.nhs_number, at(3)).unwrap().unwrap().record, records[2]);
     }
 

@@ -147,3 +147,43 @@ async fn gateway_answers_validate_as_fhir() {
     ];
     validate_stu3(&stu3, "Bundle,CapabilityStatement,OperationOutcome");
 }
+
+/// The titles of the Lists in a GP Connect answer that say items were withheld.
+fn lists_saying_items_were_withheld(bundle: &Value) -> Vec<String> {
+    let mut titles: Vec<String> = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "List")
+        .filter(|list| {
+            list["extension"].as_array().into_iter().flatten().any(|e| {
+                e["url"] == "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1"
+                    && e["valueCode"] == "confidential-items"
+            })
+        })
+        .map(|list| list["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test]
+async fn the_practice_s_withheld_items_are_said_on_the_gateway_s_own_lists() {
+    // The practice withholds the sensitive diagnosis: its Problems List and the
+    // consultation it was recorded in say so. The gateway renders its answer anew from
+    // the record, which no longer holds the item, so it must say so itself.
+    let gateway = gateway();
+    let token = gateway.doctor();
+    let nhs = sensitive_nhs().to_string();
+    let everything = send(gateway.app(), structured_request(&token, &everything_parameters(&nhs))).await;
+    assert_eq!(everything.status, 200, "{}", everything.text);
+    let consultations = send(gateway.app(), structured_request(&token, &consultation_parameters(&nhs))).await;
+    assert_eq!(consultations.status, 200, "{}", consultations.text);
+    assert_eq!(lists_saying_items_were_withheld(&everything.body), ["Problems"]);
+    assert_eq!(lists_saying_items_were_withheld(&consultations.body), ["List of consultations"]);
+    // A patient from whom nothing was withheld gets no such warning.
+    let example = send(gateway.app(), structured_request(&token, &everything_parameters(EXAMPLE_NHS))).await;
+    assert_eq!(example.status, 200, "{}", example.text);
+    assert_eq!(lists_saying_items_were_withheld(&example.body), Vec::<String>::new());
+}

@@ -7,6 +7,7 @@ use openmig_domain::{Clinician, ClinicianId, GpRecord, NhsNumber, Practice};
 use serde_json::{Value, json};
 
 use super::ids;
+use super::section::Section;
 
 /// Shared state while one Bundle is built.
 pub(crate) struct Context<'a> {
@@ -14,11 +15,24 @@ pub(crate) struct Context<'a> {
     pub practice: &'a Practice,
     clinicians: &'a [Clinician],
     referenced: BTreeSet<ClinicianId>,
+    /// Sections the record's own source withheld items from (a gateway relaying a
+    /// practice's answer): their Lists say so as this writer's own withholding would.
+    withheld_upstream: &'a BTreeSet<Section>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(record: &GpRecord, practice: &'a Practice, clinicians: &'a [Clinician]) -> Self {
-        Context { nhs: record.patient.nhs_number, practice, clinicians, referenced: BTreeSet::new() }
+    pub fn new(
+        record: &GpRecord,
+        practice: &'a Practice,
+        clinicians: &'a [Clinician],
+        withheld_upstream: &'a BTreeSet<Section>,
+    ) -> Self {
+        Context { nhs: record.patient.nhs_number, practice, clinicians, referenced: BTreeSet::new(), withheld_upstream }
+    }
+
+    /// True when the record's source withheld items of `section`.
+    pub fn withheld_upstream(&self, section: Option<Section>) -> bool {
+        section.is_some_and(|section| self.withheld_upstream.contains(&section))
     }
 
     /// `{"reference": "Patient/…"}`.

@@ -3,12 +3,13 @@
 //! gpconnect.md §3: status `current`, mode `snapshot`, fixed SNOMED code and title,
 //! subject the Patient, the `clinicalSetting` extension, no `id` or `meta`; an empty List
 //! carries `emptyReason` `no-content-recorded` and the note "Information not available";
-//! a List an item was withheld from carries the `confidential-items` warning and its
-//! note text. Several note texts are concatenated into one note, one per line.
+//! a List an item was withheld from (here, or by the practice whose answer is being
+//! relayed) carries the `confidential-items` warning and its note text. Several note texts are concatenated into one note, one per line.
 
 use serde_json::{Value, json};
 
 use super::context::Context;
+use super::section::Section;
 use super::{snomed_concept, urls};
 
 /// One primary List being assembled.
@@ -50,7 +51,7 @@ impl ListBuilder {
             "valueCodeableConcept": snomed_concept(urls::GENERAL_PRACTICE_SERVICE.0, urls::GENERAL_PRACTICE_SERVICE.1),
         })];
         let mut notes = Vec::new();
-        if self.withheld {
+        if self.withheld || cx.withheld_upstream(Section::of_list(code)) {
             extension.push(json!({ "url": urls::LIST_WARNING_EXTENSION, "valueCode": urls::CONFIDENTIAL_ITEMS }));
             notes.push(urls::CONFIDENTIAL_ITEMS_NOTE);
         }

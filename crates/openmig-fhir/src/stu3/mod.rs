@@ -47,11 +47,14 @@ mod medications;
 mod problems;
 pub mod reader;
 mod referrals;
+mod section;
+
+pub use section::Section;
 mod uncategorised;
 pub mod urls;
 pub(crate) mod withholding;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use openmig_domain::record::{ProblemStatus, Significance};
@@ -198,7 +201,22 @@ pub fn structured_bundle(
     clinicians: &[Clinician],
     options: &StructuredOptions,
 ) -> Value {
-    let mut cx = Context::new(record, practice, clinicians);
+    relayed_structured_bundle(record, practice, clinicians, options, &BTreeSet::new())
+}
+
+/// [`structured_bundle`] for a record read from another system's answer, whose Lists
+/// said items of `withheld` sections were withheld
+/// ([`ReadRecord::withheld_sections`](reader::ReadRecord::withheld_sections)): those
+/// items are not in the record, so the Lists say it on the source's behalf, and a
+/// consumer of the relayed answer is told what the practice's own consumer would be.
+pub fn relayed_structured_bundle(
+    record: &GpRecord,
+    practice: &Practice,
+    clinicians: &[Clinician],
+    options: &StructuredOptions,
+    withheld: &BTreeSet<Section>,
+) -> Value {
+    let mut cx = Context::new(record, practice, clinicians, withheld);
 
     // Clinical areas first, so that the Practitioners they reference are known; the
     // Bundle still lists the demographic resources first.

@@ -65,8 +65,13 @@ pub async fn structured_record(
         }
     };
     let (granted, fetched) = access.record(&gateway, request.nhs_number).await?;
-    let mut bundle =
-        openmig_fhir::structured_bundle(&fetched.record, &granted.practice.practice, &fetched.clinicians, &options);
+    let mut bundle = openmig_fhir::relayed_structured_bundle(
+        &fetched.record,
+        &granted.practice.practice,
+        &fetched.clinicians,
+        &options,
+        &fetched.caveats.withheld,
+    );
     let entries = bundle.get_mut("entry").and_then(Value::as_array_mut);
     let items = entries.as_ref().map_or(0, |entries| entries.len());
     if let Some(entries) = entries {
@@ -75,7 +80,7 @@ pub async fn structured_record(
                 "resource": openmig_gpconnect::error::unrecognised_parameters_outcome(&request.unrecognised)
             }));
         }
-        if let Some(outcome) = crate::federation::practice_warnings_outcome(&fetched.warnings) {
+        if let Some(outcome) = crate::federation::practice_warnings_outcome(&fetched.caveats.warnings) {
             entries.push(serde_json::json!({ "resource": outcome }));
         }
         if let Some(outcome) = fetched.freshness.outcome() {

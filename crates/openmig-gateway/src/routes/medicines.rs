@@ -51,7 +51,7 @@ pub async fn review(
     let mut body = serde_json::to_value(&review).map_err(|_| GatewayError::internal())?;
     body["recordSource"] = fetched.freshness.json();
     // What the practice said must be told (e.g. items withheld as confidential).
-    body["practiceWarnings"] = serde_json::json!(fetched.warnings);
+    body["practiceWarnings"] = serde_json::json!(fetched.caveats.warnings);
     access.release(&gateway, &granted, review.current.len()).await?;
     Ok(with_source(json_response(StatusCode::OK, &body, JSON), &fetched.freshness))
 }

@@ -114,7 +114,8 @@ pub async fn everything(
 /// the search): the practice's warnings (e.g. items withheld), and the last-good warning
 /// when the record is not live.
 fn labelled(mut bundle: Value, fetched: &Fetched) -> Value {
-    let outcomes = [crate::federation::practice_warnings_outcome(&fetched.warnings), fetched.freshness.outcome()];
+    let outcomes =
+        [crate::federation::practice_warnings_outcome(&fetched.caveats.warnings), fetched.freshness.outcome()];
     if let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) {
         for outcome in outcomes.into_iter().flatten() {
             entries.push(serde_json::json!({ "resource": outcome, "search": { "mode": "outcome" } }));

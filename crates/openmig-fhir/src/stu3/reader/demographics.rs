@@ -93,7 +93,7 @@ pub(super) fn patient(
     let deceased = resource
         .get("deceasedDateTime")
         .and_then(Value::as_str)
-        .and_then(|d| partial_date(d))
+        .and_then(partial_date)
         .map(PartialDate::earliest)
         .or(located.and_then(|p| p.deceased));
     if said_deceased && deceased.is_none() {

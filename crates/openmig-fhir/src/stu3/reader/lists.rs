@@ -6,11 +6,11 @@
 //! that items a problem or consultation pulled in (which are in no primary List) are
 //! read too; the Lists only have to be consistent with the Bundle.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::super::urls;
-use super::Reader;
 use super::values::{array, code_in, concept_text, extensions, text};
+use super::{Reader, Section};
 
 /// `data-in-transit` (gpconnect.md §3 "List warning codes").
 const DATA_IN_TRANSIT: &str = "data-in-transit";
@@ -42,11 +42,12 @@ fn title(list: &serde_json::Value) -> &str {
     text(list, "title").or_else(|| list.get("code").and_then(concept_text)).unwrap_or("Record")
 }
 
-/// The warnings of every List and OperationOutcome, and whether any List says items were
-/// withheld (`confidential-items`).
-pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool) {
+/// The warnings of every List and OperationOutcome, whether any List says items were
+/// withheld (`confidential-items`), and the sections of the Lists that say so.
+pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool, BTreeSet<Section>) {
     let mut out = Warnings::default();
     let mut withheld = false;
+    let mut sections = BTreeSet::new();
     for list in reader.of_kind("List") {
         let resource = reader.resource(list);
         let title = title(resource);
@@ -55,6 +56,7 @@ pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool) {
             let said = match code {
                 Some(urls::CONFIDENTIAL_ITEMS) => {
                     withheld = true;
+                    sections.extend(code_in(&resource["code"], urls::SNOMED).and_then(Section::of_list));
                     urls::CONFIDENTIAL_ITEMS_NOTE.to_owned()
                 }
                 Some(DATA_IN_TRANSIT) => {
@@ -86,7 +88,7 @@ pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool) {
             }
         }
     }
-    (out.list, withheld)
+    (out.list, withheld, sections)
 }
 
 /// Warnings in order, each once.

@@ -84,7 +84,7 @@ mod projection;
 mod referrals;
 mod values;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use openmig_domain::{Clinician, ClinicianId, EntryId, GpRecord, NhsNumber, Patient, Practice};
 use serde_json::Value;
@@ -92,6 +92,7 @@ use serde_json::Value;
 use bundle::{Index, ResId};
 use entries::EntryIds;
 
+pub use super::section::Section;
 pub use projection::shareable_projection;
 
 /// The most resources (Bundle entries and contained resources together) a Bundle may
@@ -116,44 +117,13 @@ pub struct ReadRecord {
     pub warnings: Vec<String>,
     /// True when a List says the provider withheld items (`confidential-items`).
     pub withheld_items: bool,
+    /// The sections those Lists belong to (a List of a kind openmig does not know sets
+    /// [`ReadRecord::withheld_items`] only), so that whoever passes the record on can say
+    /// so in the same place.
+    pub withheld_sections: BTreeSet<Section>,
     /// The items the practice sent that could not be read, each to be shown in its
     /// section in place of the item (in Bundle order).
     pub unshown: Vec<UnshownItem>,
-}
-
-/// A part of the record, as a clinician's view divides it; where an [`UnshownItem`]
-/// belongs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Section {
-    /// Medicines: MedicationStatement, its plan and its issues.
-    Medications,
-    /// Allergies and adverse reactions: AllergyIntolerance.
-    Allergies,
-    /// Problems: Condition.
-    Problems,
-    /// Consultations: Encounter.
-    Consultations,
-    /// Test results and other observations: Observation.
-    Observations,
-    /// Immunisations: Immunization.
-    Immunisations,
-    /// Referrals: ReferralRequest.
-    Referrals,
-}
-
-impl Section {
-    /// The section's heading, as a warning names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Section::Medications => "Medications",
-            Section::Allergies => "Allergies and adverse reactions",
-            Section::Problems => "Problems",
-            Section::Consultations => "Consultations",
-            Section::Observations => "Test results and observations",
-            Section::Immunisations => "Immunisations",
-            Section::Referrals => "Referrals",
-        }
-    }
 }
 
 /// An item from the practice that could not be read into the record. It stands in its
@@ -276,12 +246,20 @@ fn read(bundle: &Value, expected_nhs: NhsNumber, located: Option<&Patient>) -> R
     drop_dangling_links(&mut record);
     sort_entries(&mut record);
 
-    let (mut warnings, withheld_items) = lists::warnings(&reader);
+    let (mut warnings, withheld_items, withheld_sections) = lists::warnings(&reader);
     warnings.append(&mut reader.index.warnings());
     warnings.extend(reader.skipped_warnings());
     warnings.append(&mut reader.warnings);
     warnings.extend(reader.unshown.iter().map(|item| format!("{}: {}", item.section.label(), item.placeholder())));
-    Ok(ReadRecord { record, practice, clinicians, warnings, withheld_items, unshown: reader.unshown })
+    Ok(ReadRecord {
+        record,
+        practice,
+        clinicians,
+        warnings,
+        withheld_items,
+        withheld_sections,
+        unshown: reader.unshown,
+    })
 }
 
 /// Shared state while one Bundle is read.

@@ -48,7 +48,8 @@ pub(super) fn read(reader: &mut Reader<'_>, narratives: &HashMap<ResId, ResId>) 
         if narratives.contains_key(&id) {
             continue;
         }
-        if let Some(observation) = reader.item(id, Section::Observations, |reader| observation(reader, id, &reported)) {
+        let section = if reported.contains_key(&id) { Section::TestResults } else { Section::Observations };
+        if let Some(observation) = reader.item(id, section, |reader| observation(reader, id, &reported)) {
             out.push(observation);
         }
     }
