@@ -466,7 +466,19 @@ fn immunisations_not_given_appear_only_when_asked_for() {
     let with = bundle(&example_record(), &only(true));
     let declined = of_type(&with, "Immunization").into_iter().find(|i| i["notGiven"] == true).unwrap();
     assert_eq!(declined["explanation"]["reasonNotGiven"][0]["text"], "Patient declined");
-    assert_eq!(declined["vaccineCode"]["coding"][0]["code"], "12866006", "no product: the procedure code");
+    // GP Connect's Immunization page: the vaccination is the vaccinationProcedure, and an
+    // unknown product is NullFlavor UNK.
+    let procedure = declined["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["url"] == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1"
+        })
+        .expect("the vaccination procedure");
+    assert_eq!(procedure["valueCodeableConcept"]["coding"][0]["code"], "12866006");
+    assert_eq!(declined["vaccineCode"]["coding"][0]["system"], "http://hl7.org/fhir/v3/NullFlavor");
+    assert_eq!(declined["vaccineCode"]["coding"][0]["code"], "UNK", "no product");
     assert_eq!(list_items(list(&with, IMMUNISATIONS).unwrap()).len(), 2);
 
     // A withheld not-given immunisation warns only when not-given ones were asked for.
@@ -508,7 +520,7 @@ fn the_referral_period_is_inclusive_on_authored_on() {
 }
 
 #[test]
-fn a_referral_maps_priority_type_reason_and_recipient() {
+fn a_referral_maps_priority_code_reason_and_recipient() {
     let mut record = example_record();
     record.referrals[0].priority = ReferralPriority::TwoWeekWait;
     let bundle = bundle(&record, &StructuredOptions::everything());
@@ -516,10 +528,12 @@ fn a_referral_maps_priority_type_reason_and_recipient() {
     assert_eq!(referral["priority"], "asap");
     assert_eq!(referral["intent"], "order");
     assert_eq!(referral["authoredOn"], "2026-06-10");
-    assert_eq!(referral["type"]["coding"][0]["code"], "809391000000101");
+    // GP Connect's ReferralRequest page: `type` is not in use; the code is a reasonCode.
+    assert!(referral.get("type").is_none());
+    assert_eq!(referral["reasonCode"][0]["coding"][0]["code"], "809391000000101");
     assert_eq!(referral["recipient"][0]["display"], "Diabetes clinic, Royal Victoria Infirmary");
     assert!(referral["recipient"][0].get("reference").is_none());
-    assert!(referral["reasonCode"][0]["text"].as_str().unwrap().starts_with("Raised HbA1c"));
+    assert!(referral["reasonCode"][1]["text"].as_str().unwrap().starts_with("Raised HbA1c"));
 }
 
 #[test]
@@ -535,7 +549,9 @@ fn uncategorised_data_leaves_out_laboratory_results_and_carries_components_and_p
     assert_eq!(bp["component"].as_array().unwrap().len(), 2);
     assert_eq!(bp["component"][0]["valueQuantity"]["system"], "http://unitsofmeasure.org");
     assert_eq!(bp["component"][0]["valueQuantity"]["code"], "mm[Hg]");
-    assert_eq!(bp["category"][0]["coding"][0]["code"], "vital-signs");
+    // GP Connect's uncategorised data carries no category (not in use), but an `issued`.
+    assert!(bp.get("category").is_none());
+    assert_eq!(bp["issued"], "2023-02-10T00:00:00+00:00", "the day it was recorded");
     let smoker = observations.iter().find(|o| o["id"] == "observation-9434765919-14").unwrap();
     assert_eq!(smoker["effectiveDateTime"], "1995");
     assert!(smoker.get("valueQuantity").is_none() && smoker.get("component").is_none());

@@ -127,10 +127,17 @@ fn rewrite(original: &Value, style: &Style) -> Value {
     for (n, entry) in entries.iter_mut().enumerate() {
         let resource = &mut entry["resource"];
         let (Some(kind), Some(id)) = (resource["resourceType"].as_str(), resource["id"].as_str()) else { continue };
+        let (kind, id) = (kind.to_owned(), id.to_owned());
         let new_id = guid(style.seed, n);
         let reference = if style.urn_uuid { format!("urn:uuid:{new_id}") } else { format!("{kind}/{new_id}") };
         renamed.insert(format!("{kind}/{id}"), reference.clone());
         resource["id"] = json!(new_id);
+        // Another supplier's identifiers are its own.
+        if resource.get("identifier").is_some() && !["Patient", "Organization", "Practitioner"].contains(&kind.as_str())
+        {
+            let value = guid(style.seed ^ 3, n);
+            resource["identifier"] = json!([{ "system": "https://supplier.example/Id/record-entry", "value": value }]);
+        }
         if style.urn_uuid {
             entry["fullUrl"] = json!(reference);
         } else if let Some(object) = entry.as_object_mut() {
@@ -178,6 +185,11 @@ fn rename_contained(resource: &mut Value, seed: u64) {
             let new_id = guid(seed.rotate_left(7), n);
             local.insert(format!("#{id}"), format!("#{new_id}"));
             contained["id"] = json!(new_id);
+            if contained.get("identifier").is_some() {
+                let value = guid(seed.rotate_left(11), n);
+                contained["identifier"] =
+                    json!([{ "system": "https://supplier.example/Id/record-entry", "value": value }]);
+            }
         }
     }
     rename_references(resource, &local);
@@ -242,7 +254,14 @@ fn item_names(bundle: &Value) -> Vec<String> {
                 .as_str()
                 .and_then(|r| by_reference.get(r))
                 .and_then(|medication| concept_text(&medication["code"])),
-            "Immunization" => concept_text(&resource["vaccineCode"]),
+            // The vaccination is its procedure; the vaccineCode may be "unknown" (UNK).
+            "Immunization" => resource["extension"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("VaccinationProcedure-1")))
+                .and_then(|e| concept_text(&e["valueCodeableConcept"]))
+                .or_else(|| concept_text(&resource["vaccineCode"])),
             "Encounter" => None, // named by its kind; its notes are checked above
             _ => concept_text(&resource["code"]),
         };

@@ -196,14 +196,25 @@ fn an_encounter_carries_type_clinician_period_length_and_the_practice() {
     assert_eq!(af["status"], "finished");
     assert_eq!(af["type"][0]["coding"][0]["code"], "185202000");
     assert_eq!(af["type"][0]["text"], "Seen in GP's surgery");
-    assert_eq!(af["participant"][0]["type"][0]["coding"][0]["code"], "PPRF");
-    assert_eq!(af["participant"][0]["individual"]["reference"], "Practitioner/practitioner-G9000001");
+    // GP Connect's Encounter page: the recorder is REC (GP Connect's participant types),
+    // the clinician seen PPRF.
+    let recorder = &af["participant"][0];
+    assert_eq!(
+        recorder["type"][0]["coding"][0]["system"],
+        "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-ParticipantType-1"
+    );
+    assert_eq!(recorder["type"][0]["coding"][0]["code"], "REC");
+    assert!(recorder["individual"]["reference"].as_str().unwrap().starts_with("Practitioner/"));
+    assert_eq!(af["participant"][1]["type"][0]["coding"][0]["code"], "PPRF");
+    assert_eq!(af["participant"][1]["individual"]["reference"], "Practitioner/practitioner-G9000001");
     assert_eq!(af["period"]["start"], "2023-02-10T09:20:00+00:00");
     assert_eq!(af["period"]["end"], "2023-02-10T09:35:00+00:00");
     assert_eq!(af["length"]["value"], 15);
     assert_eq!(af["length"]["code"], "min");
     assert_eq!(af["serviceProvider"]["reference"], "Organization/organization-Z90001");
-    for unused in ["class", "identifier", "reason", "diagnosis", "location", "episodeOfCare", "hospitalization"] {
+    // GP Connect: `identifier` is mandatory; these are not in use.
+    assert_eq!(af["identifier"][0]["value"], "Z90001/encounter-9434765919-9");
+    for unused in ["class", "reason", "diagnosis", "location", "episodeOfCare", "hospitalization"] {
         assert!(af.get(unused).is_none(), "{unused}");
     }
 

@@ -235,7 +235,6 @@ fn a_resource_that_cannot_be_read_is_a_placeholder_in_its_section() {
         ("MedicationStatement", "status", json!("maybe"), Section::Medications),
         ("ReferralRequest", "priority", json!("whenever"), Section::Referrals),
         ("Observation", "effectiveDateTime", json!("2024-13-01"), Section::Observations),
-        ("Immunization", "vaccineCode", json!({ "text": "Flu vaccine" }), Section::Immunisations),
         ("AllergyIntolerance", "code", json!({ "text": "Penicillin" }), Section::Allergies),
     ];
     for (kind, element, value, section) in cases {
@@ -244,6 +243,15 @@ fn a_resource_that_cannot_be_read_is_a_placeholder_in_its_section() {
         let read = read_with_unshown(&bundle, section, 1, &format!("{kind}.{element}"));
         assert!(read.unshown[0].reason.starts_with(kind), "{kind}.{element}: {}", read.unshown[0].reason);
     }
+    // An Immunization whose vaccination is coded nowhere (no vaccinationProcedure, a
+    // vaccineCode of text only).
+    let mut bundle = everything();
+    let immunization = first_of(&mut bundle, "Immunization");
+    immunization["extension"] = json!([]);
+    immunization["vaccineCode"] = json!({ "text": "Flu vaccine" });
+    let placeholders = read_with_unshown(&bundle, Section::Immunisations, 1, "Immunization").unshown;
+    assert_eq!(placeholders[0].text, "Flu vaccine");
+
     let mut bundle = everything();
     first_of(&mut bundle, "Condition")["code"] =
         json!({ "coding": [{ "system": "http://read.info/readv2", "code": "G573." }], "text": "Atrial fibrillation" });

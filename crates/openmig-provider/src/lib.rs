@@ -160,6 +160,11 @@ async fn get_structured_record(
         patient_record(&state, request.nhs_number, &entry.practice.ods_code).await?
     };
     let mut bundle = openmig_fhir::structured_bundle(&record, &entry.practice, &entry.clinicians, &options);
+    // GP Connect's Bundle page: `id` (1..1) is the request's Ssp-TraceID, as sent
+    // (check_ssp has made sure there is one, and that it is a UUID).
+    if let Some(trace_id) = headers.get("ssp-traceid").and_then(|value| value.to_str().ok()) {
+        bundle["id"] = Value::String(trace_id.to_owned());
+    }
     if !request.unrecognised.is_empty()
         && let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut)
     {

@@ -126,9 +126,8 @@ pub(crate) fn allergy_intolerance(cx: &mut Context<'_>, allergy: &Allergy) -> Va
         if let Some(level) = reaction.severity {
             fhir_reaction["severity"] = json!(severity(level));
         }
-        if let Some(substance) = &allergy.substance {
-            fhir_reaction["substance"] = snomed_concept(substance.code, &substance.display);
-        }
+        // `reaction.substance` is not in use in GP Connect (its AllergyIntolerance page:
+        // the causative agent is the allergy's own code).
         resource["reaction"] = json!([fhir_reaction]);
     }
     resource
@@ -143,6 +142,9 @@ pub(crate) fn no_known_allergies(cx: &mut Context<'_>, nka: &NoKnownAllergies) -
         "meta": profile_meta(urls::ALLERGY_PROFILE),
         "clinicalStatus": "active",
         "verificationStatus": "unconfirmed",
+        // `category` is mandatory; GP Connect's own "no known allergies" example response
+        // (allergies_response2) says `medication`, the category prescribing looks at.
+        "category": ["medication"],
         "code": snomed_concept(nka.code.code, &nka.code.display),
         "patient": cx.patient_ref(),
         "assertedDate": day(nka.asserted),

@@ -624,17 +624,15 @@ fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
         "type": [encounter_type(encounter.type_code(), label)],
         "subject": cx.patient_ref(),
     });
+    let mut participants = Vec::new();
+    if let Some(individual) = cx.practitioner_ref(&encounter.meta.recorded_by) {
+        participants.push(participant(urls::GPC_PARTICIPANT_TYPE_SYSTEM, urls::RECORDER_PARTICIPANT, individual));
+    }
     if let Some(individual) = cx.practitioner_ref(&encounter.clinician) {
-        resource["participant"] = json!([{
-            "type": [{
-                "coding": [{
-                    "system": urls::PARTICIPATION_TYPE_SYSTEM,
-                    "code": urls::PRIMARY_PERFORMER.0,
-                    "display": urls::PRIMARY_PERFORMER.1,
-                }],
-            }],
-            "individual": individual,
-        }]);
+        participants.push(participant(urls::PARTICIPATION_TYPE_SYSTEM, urls::PRIMARY_PERFORMER, individual));
+    }
+    if !participants.is_empty() {
+        resource["participant"] = json!(participants);
     }
     resource["period"] = period;
     resource["length"] = json!({
@@ -645,6 +643,15 @@ fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
     });
     resource["serviceProvider"] = cx.organization_ref();
     resource
+}
+
+/// An Encounter participant of `kind` (the GP Connect Encounter page: `REC` who recorded
+/// it, `PPRF` who was seen).
+fn participant(system: &str, (code, display): (&str, &str), individual: Value) -> Value {
+    json!({
+        "type": [{ "coding": [{ "system": system, "code": code, "display": display }] }],
+        "individual": individual,
+    })
 }
 
 /// The free-text notes as a narrative `CareConnect-GPC-Observation-1`.

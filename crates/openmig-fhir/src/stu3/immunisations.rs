@@ -5,9 +5,10 @@
 //! `includeNotGiven` is true. The consent/dissent status Observations of `includeStatus`
 //! are not mapped (the record holds no immunisation consent entries).
 //!
-//! STU3 mapping: `vaccineCode` is the dm+d product when recorded, else the vaccination
-//! procedure code (both under SNOMED CT), and when it is the product the procedure term
-//! is kept as a `note`; `date` keeps its recorded precision; the batch
+//! STU3 mapping (GP Connect 1.6's Immunization page): the vaccination is the mandatory
+//! `vaccinationProcedure` extension, `vaccineCode` the dm+d product when recorded and
+//! NullFlavor `UNK` when not; `recordedDate` is the day it was entered; `date` keeps its
+//! recorded precision; the batch
 //! is `lotNumber`; a not-given reason is `explanation.reasonNotGiven` text. The dose
 //! number is not sent: STU3 `vaccinationProtocol` would also need the target disease and
 //! dose status, which the record does not hold. `primarySource` is true (the practice
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use super::context::Context;
 use super::lists::ListBuilder;
 use super::withholding::is_withheld;
-use super::{ImmunisationOptions, ids, partial, profile_meta, snomed_concept, urls};
+use super::{ImmunisationOptions, day, ids, partial, profile_meta, snomed_concept, urls};
 
 /// The area's List followed by its resources.
 pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &ImmunisationOptions) -> Vec<Value> {
@@ -60,14 +61,28 @@ pub(crate) fn reference(cx: &Context<'_>, immunisation: &Immunisation) -> String
 
 /// `CareConnect-GPC-Immunization-1`. The caller has checked [`withheld`].
 pub(crate) fn immunization(cx: &mut Context<'_>, immunisation: &Immunisation) -> Value {
-    let vaccine = immunisation.product.as_ref().unwrap_or(&immunisation.vaccination);
+    // GP Connect's Immunization page: the vaccination is the (mandatory)
+    // vaccinationProcedure; vaccineCode is the product, or NullFlavor UNK "where the
+    // vaccine product is unknown".
+    let vaccine_code = match &immunisation.product {
+        Some(product) => snomed_concept(product.code, &product.display),
+        None => json!({ "coding": [{ "system": urls::NULL_FLAVOR_SYSTEM, "code": "UNK", "display": "unknown" }] }),
+    };
+    let procedure = &immunisation.vaccination;
     let mut resource = json!({
         "resourceType": "Immunization",
         "id": ids::entry("immunization", cx.nhs, immunisation.meta.id),
         "meta": profile_meta(urls::IMMUNIZATION_PROFILE),
+        "extension": [
+            { "url": urls::DATE_RECORDED_EXTENSION, "valueDateTime": day(immunisation.meta.recorded_on) },
+            {
+                "url": urls::VACCINATION_PROCEDURE_EXTENSION,
+                "valueCodeableConcept": snomed_concept(procedure.code, &procedure.display),
+            },
+        ],
         "status": "completed",
         "notGiven": is_not_given(immunisation),
-        "vaccineCode": snomed_concept(vaccine.code, &vaccine.display),
+        "vaccineCode": vaccine_code,
         "patient": cx.patient_ref(),
         "date": partial(immunisation.date),
         "primarySource": true,
@@ -81,10 +96,6 @@ pub(crate) fn immunization(cx: &mut Context<'_>, immunisation: &Immunisation) ->
         ImmunisationStatus::NotGiven { reason } => {
             resource["explanation"] = json!({ "reasonNotGiven": [{ "text": reason }] });
         }
-    }
-    if immunisation.product.is_some() {
-        // The procedure is still worth keeping when the product is the vaccineCode.
-        resource["note"] = json!([{ "text": immunisation.vaccination.display }]);
     }
     resource
 }

@@ -64,7 +64,7 @@ impl ListBuilder {
         list["extension"] = json!(extension);
         list["status"] = json!("current");
         list["mode"] = json!("snapshot");
-        list["title"] = json!(title);
+        list["title"] = json!(if code == urls::UNCATEGORISED_LIST.0 { urls::UNCATEGORISED_LIST_TITLE } else { title });
         list["code"] = snomed_concept(code, title);
         list["subject"] = cx.patient_ref();
         if self.items.is_empty() {

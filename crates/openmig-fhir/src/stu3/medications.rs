@@ -174,7 +174,7 @@ fn medication_statement(cx: &mut Context<'_>, medication: &Medication) -> Value 
 /// `CareConnect-GPC-MedicationRequest-1` with `intent = plan`: the authorisation.
 fn plan(cx: &mut Context<'_>, medication: &Medication) -> Value {
     let mut extension = vec![prescription_type(medication.prescription_type)];
-    if medication.prescription_type.is_repeat() && !medication.is_prescribed_elsewhere() {
+    if medication.prescription_type.is_repeat() {
         extension.push(repeat_information(medication));
     }
     if let MedicationStatus::Discontinued { on, reason } = &medication.status {
@@ -313,8 +313,14 @@ fn prescription_type(kind: PrescriptionType) -> Value {
 /// puts it on the plan only ([`urls::REPEAT_INFORMATION_EXTENSION`]), so it is sent only
 /// for a repeat prescribed at the practice, the one kind of plan with `repeatInformation`.
 fn repeat_information(medication: &Medication) -> Value {
+    // Every repeat plan says how many issues it has had (NHS England's acceptance suite
+    // checks it on every one; for a repeat prescribed elsewhere the practice issued
+    // none). How many are allowed and when it is reviewed are the practice's
+    // authorisation, so only its own repeats carry them (the MedicationRequest page:
+    // "MUST NOT be specified where the number of issues is not defined").
+    let at_practice = !medication.is_prescribed_elsewhere();
     let mut parts = Vec::new();
-    if let Some(allowed) = medication.authorised_issues.filter(|n| *n > 0) {
+    if let Some(allowed) = medication.authorised_issues.filter(|n| *n > 0 && at_practice) {
         parts.push(json!({ "url": "numberOfRepeatPrescriptionsAllowed", "valuePositiveInt": allowed }));
     }
     let issued = match medication.authorised_from {
@@ -322,7 +328,7 @@ fn repeat_information(medication: &Medication) -> Value {
         None => medication.issues.len(),
     };
     parts.push(json!({ "url": "numberOfRepeatPrescriptionsIssued", "valueUnsignedInt": issued }));
-    if let Some(review) = medication.review_due {
+    if let Some(review) = medication.review_due.filter(|_| at_practice) {
         parts.push(json!({ "url": "authorisationExpiryDate", "valueDateTime": day(review) }));
     }
     json!({ "url": urls::REPEAT_INFORMATION_EXTENSION, "extension": parts })

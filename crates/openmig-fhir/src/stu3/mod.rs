@@ -252,6 +252,9 @@ pub fn relayed_structured_bundle(
 
     let mut resources = demographics::resources(&mut cx, record);
     resources.extend(clinical);
+    for resource in &mut resources {
+        add_identifiers(resource, practice);
+    }
 
     json!({
         "resourceType": "Bundle",
@@ -269,6 +272,40 @@ fn keys(resources: &[Value]) -> HashSet<String> {
 /// `Type/id` of a resource, when it has both.
 fn key(resource: &Value) -> Option<String> {
     Some(format!("{}/{}", resource["resourceType"].as_str()?, resource["id"].as_str()?))
+}
+
+/// The resource types GP Connect gives a mandatory `identifier` (1..*), "globally unique
+/// and persistent… scoped by a provider specific namespace".
+const IDENTIFIED_TYPES: &[&str] = &[
+    "AllergyIntolerance",
+    "MedicationStatement",
+    "MedicationRequest",
+    "Condition",
+    "Encounter",
+    "Observation",
+    "Immunization",
+    "ReferralRequest",
+    "DiagnosticReport",
+    "Specimen",
+    "ProcedureRequest",
+];
+
+/// Gives `resource` (and the resources it contains) of the [`IDENTIFIED_TYPES`] its
+/// identifier: the practice's ODS code and the resource id, in openmig's namespace. The
+/// id is derived from the persistent entry id (see [`ids`]), so the identifier is the
+/// same in every answer, and the ODS code makes it unique across practices.
+fn add_identifiers(resource: &mut Value, practice: &Practice) {
+    if let Some(contained) = resource.get_mut("contained").and_then(Value::as_array_mut) {
+        contained.iter_mut().for_each(|inner| add_identifiers(inner, practice));
+    }
+    let kind = resource["resourceType"].as_str().unwrap_or_default();
+    if !IDENTIFIED_TYPES.contains(&kind) || resource.get("identifier").is_some() {
+        return;
+    }
+    if let Some(id) = resource["id"].as_str() {
+        let value = format!("{}/{id}", practice.ods_code);
+        resource["identifier"] = json!([{ "system": urls::RECORD_ENTRY_IDENTIFIER_SYSTEM, "value": value }]);
+    }
 }
 
 /// A SNOMED CT `CodeableConcept` with one coding.

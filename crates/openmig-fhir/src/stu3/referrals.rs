@@ -70,16 +70,19 @@ pub(crate) fn referral_request(cx: &mut Context<'_>, referral: &Referral) -> Val
         "meta": profile_meta(urls::REFERRAL_REQUEST_PROFILE),
         "status": "unknown",
         "intent": "order",
-        "type": snomed_concept(referral.code.code, &referral.code.display),
         "priority": priority(referral.priority),
         "subject": cx.patient_ref(),
         "authoredOn": day(referral.date),
         "requester": { "agent": cx.organization_ref() },
         "recipient": [{ "display": referral.recipient }],
     });
+    // GP Connect's ReferralRequest page: `type` is not in use; the referral's code is the
+    // first `reasonCode`, the referrer's words a second, text only.
+    let mut reasons = vec![snomed_concept(referral.code.code, &referral.code.display)];
     if !referral.reason.trim().is_empty() {
-        resource["reasonCode"] = json!([{ "text": referral.reason }]);
+        reasons.push(json!({ "text": referral.reason }));
     }
+    resource["reasonCode"] = json!(reasons);
     resource
 }
 

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use super::context::Context;
 use super::lists::ListBuilder;
 use super::withholding::is_withheld;
-use super::{UncategorisedOptions, ids, partial, profile_meta, snomed_concept, urls};
+use super::{UncategorisedOptions, ids, local_date_time, partial, profile_meta, snomed_concept, urls};
 
 /// The area's List followed by its resources.
 pub(crate) fn area(cx: &mut Context<'_>, record: &GpRecord, options: &UncategorisedOptions) -> Vec<Value> {
@@ -82,9 +82,12 @@ pub(crate) fn observation_resource(cx: &mut Context<'_>, observation: &Observati
         "subject": cx.patient_ref(),
         "effectiveDateTime": partial(observation.effective),
     });
+    // GP Connect: uncategorised data carries no `category` (not in use); a test result
+    // is `laboratory`. `issued` (mandatory) is when the entry was made.
     if let Some(category) = category(observation.category) {
         resource["category"] = json!([category]);
     }
+    resource["issued"] = json!(local_date_time(observation.meta.recorded_on.and_time(chrono::NaiveTime::MIN)));
     if let Some(performer) = cx.practitioner_ref(&observation.meta.recorded_by) {
         resource["performer"] = json!([performer]);
     }
@@ -138,13 +141,15 @@ fn reference_range(range: &ReferenceRange, unit: Option<&str>) -> Value {
     out
 }
 
-/// The category coding; `None` for an observation the practice did not categorise.
+/// The category coding: `laboratory` for a test result, none for uncategorised data
+/// (whatever the record calls it: GP Connect has no place for vital signs or social
+/// history as such).
 fn category(category: ObservationCategory) -> Option<Value> {
     let (code, display) = match category {
-        ObservationCategory::VitalSigns => ("vital-signs", "Vital Signs"),
-        ObservationCategory::SocialHistory => ("social-history", "Social History"),
         ObservationCategory::Laboratory => ("laboratory", "Laboratory"),
-        ObservationCategory::Uncategorised => return None,
+        ObservationCategory::VitalSigns | ObservationCategory::SocialHistory | ObservationCategory::Uncategorised => {
+            return None;
+        }
     };
     Some(json!({ "coding": [{ "system": urls::OBSERVATION_CATEGORY_SYSTEM, "code": code, "display": display }] }))
 }

@@ -134,6 +134,20 @@ pub const REPEAT_INFORMATION_EXTENSION: &str =
 /// quantity when it is text ("both value and units"), on `dispenseRequest.quantity`.
 pub const MEDICATION_QUANTITY_TEXT_EXTENSION: &str =
     "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-MedicationQuantityText-1";
+/// GP Connect 1.6's Immunization page: `extension[recordedDate]`, 1..1, when the entry
+/// was made (the URL of the page's own examples and of NHS England's demonstrator).
+pub const DATE_RECORDED_EXTENSION: &str =
+    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-DateRecorded-1";
+/// CareConnect `VaccinationProcedure`, 1..1 on a GP Connect Immunization: the vaccination
+/// (or the "not done" situation), whatever the product.
+pub const VACCINATION_PROCEDURE_EXTENSION: &str =
+    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1";
+/// HL7 v3 NullFlavor, STU3 spelling: `UNK` as the `vaccineCode` of an unknown product.
+pub const NULL_FLAVOR_SYSTEM: &str = "http://hl7.org/fhir/v3/NullFlavor";
+/// Where openmig scopes the persistent identifiers of the resources it writes: the value
+/// is the practice's ODS code and the resource id (GP Connect: "globally unique and
+/// persistent… scoped by a provider specific namespace").
+pub const RECORD_ENTRY_IDENTIFIER_SYSTEM: &str = "https://fhir.openmig.dev/Id/record-entry";
 /// gpconnect.md §3: `statusReason` for stopped plans. Its sub-extension names
 /// (`statusChangeDate`, `statusReason`) are marked "(unverified)" there.
 pub const STATUS_REASON_EXTENSION: &str =
@@ -159,6 +173,9 @@ pub const REFERRALS_LIST: (&str, &str) = ("792931000000107", "Outbound referral"
 /// gpconnect.md §3 gives the title as `Uncategorised data (preferred term "Miscellaneous
 /// record")`; openmig uses the SNOMED preferred term as title and display.
 pub const UNCATEGORISED_LIST: (&str, &str) = ("826501000000100", "Miscellaneous record");
+/// The uncategorised List's title, which (unlike the other primary Lists') is not its
+/// code's term: GP Connect's List page gives "Uncategorised data".
+pub const UNCATEGORISED_LIST_TITLE: &str = "Uncategorised data";
 
 /// gpconnect.md §3 "Key extensions" (Problems), given there in full; valued with
 /// `valueCode` `major`/`minor`.
@@ -169,9 +186,9 @@ pub const PROBLEM_SIGNIFICANCE_EXTENSION: &str =
 /// GP2GP adaptor and in published GP Connect example Conditions (`valueReference`).
 pub const RELATED_CLINICAL_CONTENT_EXTENSION: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1";
-/// FHIR STU3 `Condition.category` code system (code `problem-list-item`). Not in
-/// gpconnect.md: base STU3 value set.
-pub const CONDITION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/condition-category";
+/// CareConnect's `Condition.category` code system (code `problem-list-item`), as GP
+/// Connect's consultation example response and NHS England's acceptance suite use it.
+pub const CONDITION_CATEGORY_SYSTEM: &str = "https://fhir.hl7.org.uk/STU3/CodeSystem/CareConnect-ConditionCategory-1";
 /// FHIR STU3 `Observation.category` code system (`vital-signs`, `social-history`). Not in
 /// gpconnect.md: base STU3 value set.
 pub const OBSERVATION_CATEGORY_SYSTEM: &str = "http://hl7.org/fhir/observation-category";
@@ -230,6 +247,12 @@ pub const SORTED_BY_SYSTEM: (&str, &str) = ("system", "Sorted by System");
 pub const PARTICIPATION_TYPE_SYSTEM: &str = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 /// The GP Connect Encounter page: the clinician with primary attribution is `PPRF`.
 pub const PRIMARY_PERFORMER: (&str, &str) = ("PPRF", "primary performer");
+/// The GP Connect Encounter page: whoever recorded the consultation is the participant
+/// of type `REC`, from GP Connect's own participant type code system (as NHS England's
+/// provider acceptance suite checks it).
+pub const RECORDER_PARTICIPANT: (&str, &str) = ("REC", "recorder");
+/// GP Connect's participant type code system, for `REC`.
+pub const GPC_PARTICIPANT_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSystem/GPConnect-ParticipantType-1";
 /// The topic List's `problemReference` (GP Connect page "List - consultation structure").
 /// The URL and its `target` sub-extension are those GP Connect's Simplifier guide and
 /// NHS England's GP2GP adaptor use for the topic-to-problem link; gpconnect.md lists the

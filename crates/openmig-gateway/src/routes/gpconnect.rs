@@ -72,6 +72,9 @@ pub async fn structured_record(
         &options,
         &fetched.caveats.withheld,
     );
+    // GP Connect's Bundle page: `id` is the consumer's Ssp-TraceID, as it sent it.
+    let bundle_id = crate::access::consumer_trace_id(&headers).map_or_else(|| access.trace_id.clone(), str::to_owned);
+    bundle["id"] = Value::String(bundle_id);
     let entries = bundle.get_mut("entry").and_then(Value::as_array_mut);
     let items = entries.as_ref().map_or(0, |entries| entries.len());
     if let Some(entries) = entries {

@@ -116,12 +116,17 @@ pub struct TestStore {
 }
 
 pub fn store() -> TestStore {
+    store_with(Vec::new())
+}
+
+/// The test store with `extra` records besides the usual ones.
+pub fn store_with(extra: Vec<GpRecord>) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("provider.db");
     {
         let store = SqliteStore::create(&path).unwrap();
         store.upsert_practices(&[practice(ODS, true), practice(OTHER_ODS, true), practice(CLOSED_ODS, false)]).unwrap();
-        let records = [
+        let mut records = vec![
             fixtures::example_record(),
             fixtures::example_record_with_no_known_allergies(),
             fixtures::dissenting_record(),
@@ -131,6 +136,7 @@ pub fn store() -> TestStore {
             variant(elsewhere_nhs(), |r| r.patient.registration.practice = OdsCode::parse(OTHER_ODS).unwrap()),
             sensitive_consultations(),
         ];
+        records.extend(extra);
         let prepared: Vec<PreparedRecord> = records.iter().map(|r| PreparedRecord::prepare(r, true, AS_OF)).collect();
         store.upsert_records(&prepared).unwrap();
     }

@@ -3,6 +3,9 @@
 //! - Linked entries: the items under the encounter's consultation List (code
 //!   325851000000107, `encounter` the Encounter), through its topic and heading Lists,
 //!   in that order, each entry once (a medicine's plan and its orders are one entry).
+//! - Who: the clinician seen is the `PPRF` participant (else a participant that is not
+//!   the recorder); who recorded it is the `REC` participant (GP Connect's Encounter
+//!   page), else the narrative's performer, else the clinician seen.
 //!   Display-only items (kinds the provider could not export) are not entries.
 //! - Notes: the narrative Observations (37331000000100 "Comment note") whose `context`
 //!   is the Encounter; their performer is who recorded the consultation (else the
@@ -125,16 +128,15 @@ fn encounter(
             .and_then(|end| u16::try_from((end - start).num_minutes()).ok())
             .unwrap_or(0)
     });
-    let participant = array(resource, "participant")
+    let participants = array(resource, "participant");
+    let is = |p: &Value, code: &str| array(p, "type").iter().any(|t| participant_type(t) == Some(code));
+    let recorder = participants.iter().find(|p| is(p, urls::RECORDER_PARTICIPANT.0));
+    let seen = participants
         .iter()
-        .find(|p| {
-            array(p, "type")
-                .iter()
-                .any(|t| code_in(t, urls::PARTICIPATION_TYPE_SYSTEM) == Some(urls::PRIMARY_PERFORMER.0))
-        })
-        .or_else(|| first(resource, "participant"));
-    let individual = participant.map_or(&Value::Null, |p| &p["individual"]);
-    let clinician = reader.clinician(individual, id);
+        .find(|p| is(p, urls::PRIMARY_PERFORMER.0))
+        .or_else(|| participants.iter().find(|p| !is(p, urls::RECORDER_PARTICIPANT.0)));
+    let clinician = reader.clinician(seen.map_or(&Value::Null, |p| &p["individual"]), id);
+    let recorder = recorder.map(|p| reader.clinician(&p["individual"], id));
 
     let narratives_here = context.notes_of.get(&id).map(Vec::as_slice).unwrap_or_default();
     let mut linked = Linked::default();
@@ -145,12 +147,13 @@ fn encounter(
         .iter()
         .filter_map(|n| text(reader.resource(*n), "comment").or_else(|| text(reader.resource(*n), "valueString")))
         .collect();
-    let recorded_by = match narratives_here.first() {
-        Some(narrative) => {
+    let recorded_by = match (recorder, narratives_here.first()) {
+        (Some(recorder), _) => recorder,
+        (None, Some(narrative)) => {
             let performer = first(reader.resource(*narrative), "performer").unwrap_or(&Value::Null);
             reader.clinician(performer, *narrative)
         }
-        None => clinician.clone(),
+        (None, None) => clinician.clone(),
     };
     Ok(Some(Encounter {
         meta: EntryMeta {
@@ -167,6 +170,14 @@ fn encounter(
         linked: linked.ids,
         other_type,
     }))
+}
+
+/// A participant type coding's code: `REC` from GP Connect's code system, `PPRF` (and the
+/// rest) from HL7 v3 ParticipationType in either its R4 or its STU3 spelling.
+fn participant_type(concept: &Value) -> Option<&str> {
+    [urls::GPC_PARTICIPANT_TYPE_SYSTEM, urls::PARTICIPATION_TYPE_SYSTEM, "http://hl7.org/fhir/v3/ParticipationType"]
+        .into_iter()
+        .find_map(|system| code_in(concept, system))
 }
 
 /// The encounter kind one of the `type` codings names; else another type, as the

@@ -1,11 +1,11 @@
 //! Immunisations: every `Immunization`, given or not given.
 //!
-//! The writer sends the dm+d product as `vaccineCode` when the record has one, keeping
-//! only the vaccination procedure's term as a note; other providers send the procedure
-//! in CareConnect's `vaccinationProcedure` extension. So:
+//! GP Connect 1.6 sends the vaccination in the mandatory `vaccinationProcedure`
+//! extension and the product as `vaccineCode`; older providers (and openmig's writer
+//! before it followed the page) sent only `vaccineCode`. So:
 //! - with `vaccinationProcedure`: it is the vaccination, `vaccineCode` the product;
-//! - with a note but no procedure code (the writer's form): `vaccineCode` is the product
-//!   and stands for the vaccination too, since its code is all the Bundle says;
+//! - with a note but no procedure code (openmig's old form): `vaccineCode` is the
+//!   product and stands for the vaccination too, since its code is all the Bundle says;
 //! - otherwise `vaccineCode` is the vaccination and there is no product.
 //!
 //! A `vaccineCode` of NullFlavor `UNK` (GP Connect's Immunization page: "where the
@@ -21,25 +21,19 @@ use openmig_domain::record::{EntryMeta, Immunisation, ImmunisationStatus};
 use openmig_domain::{ClinicianId, PartialDate};
 use serde_json::Value;
 
+use super::super::urls;
 use super::bundle::ResId;
 use super::values::{code_in, concept_text, extension, first, optional_date, snomed, text, whole};
 use super::{NotRead, Reader, Section, invalid};
 
 const KIND: &str = "Immunization";
 
-/// CareConnect `Extension-CareConnect-VaccinationProcedure-1` (as in GP Connect's
-/// published Immunization examples).
-const VACCINATION_PROCEDURE_EXTENSION: &str =
-    "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-VaccinationProcedure-1";
 /// The recorded date: GP Connect's `Extension-CareConnect-GPC-DateRecorded-1` (its 1.6
 /// Immunization page and examples), or CareConnect's own.
 const DATE_RECORDED_EXTENSIONS: [&str; 2] = [
-    "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-DateRecorded-1",
+    urls::DATE_RECORDED_EXTENSION,
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-DateRecorded-1",
 ];
-
-/// HL7 v3 NullFlavor, as GP Connect's Immunization page uses it for an unknown product.
-const NULL_FLAVOR_SYSTEM: &str = "http://hl7.org/fhir/v3/NullFlavor";
 
 /// Every immunisation.
 pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Immunisation> {
@@ -61,8 +55,8 @@ fn immunisation(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Immunisatio
     let Some(entry) = reader.entries.get(id) else { return Ok(None) };
     let vaccine_code = &resource["vaccineCode"];
     let vaccine = snomed(vaccine_code);
-    let unknown_product = code_in(vaccine_code, NULL_FLAVOR_SYSTEM) == Some("UNK");
-    let procedure = extension(resource, VACCINATION_PROCEDURE_EXTENSION)
+    let unknown_product = code_in(vaccine_code, urls::NULL_FLAVOR_SYSTEM) == Some("UNK");
+    let procedure = extension(resource, urls::VACCINATION_PROCEDURE_EXTENSION)
         .and_then(|e| e.get("valueCodeableConcept"))
         .and_then(snomed);
     let has_note = first(resource, "note").and_then(|n| text(n, "text")).is_some();

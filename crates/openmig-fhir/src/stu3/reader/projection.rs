@@ -7,7 +7,7 @@
 //! normalised. Each rule below says whether the STU3 format or openmig's writer is the
 //! reason.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use openmig_domain::patient::{Address, RegistrationStatus};
 use openmig_domain::record::{
@@ -139,9 +139,7 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
             if a.category == AllergyCategory::Food {
                 a.category = AllergyCategory::Environment;
             }
-            if a.reaction.is_none() {
-                a.substance = None;
-            }
+            a.substance = None;
             a
         })
         .collect();
@@ -169,12 +167,6 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
         })
         .collect();
 
-    // The latest recorded day of the shareable laboratory results of each date.
-    let mut report_issued: BTreeMap<PartialDate, chrono::NaiveDate> = BTreeMap::new();
-    for o in record.observations.iter().filter(|o| !uncategorised::is_uncategorised(o) && !uncategorised::withheld(o)) {
-        let issued = report_issued.entry(o.effective).or_insert(o.meta.recorded_on);
-        *issued = (*issued).max(o.meta.recorded_on);
-    }
     let mut observations: Vec<_> = record
         .observations
         .iter()
@@ -182,12 +174,9 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
         .map(|o| {
             let mut o = o.clone();
             o.meta.recorded_by = known(&o.meta.recorded_by);
-            o.meta.recorded_on = match o.category {
-                ObservationCategory::Laboratory => {
-                    report_issued.get(&o.effective).copied().unwrap_or(o.meta.recorded_on)
-                }
-                _ => o.effective.earliest(),
-            };
+            if o.category != ObservationCategory::Laboratory {
+                o.category = ObservationCategory::Uncategorised;
+            }
             o
         })
         .collect();
@@ -198,11 +187,7 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
         .filter(|i| !immunisations::withheld(i))
         .map(|i| {
             let mut i = i.clone();
-            i.meta.recorded_on = i.date.earliest();
             i.meta.recorded_by = nobody.clone();
-            if let Some(product) = &i.product {
-                i.vaccination = product.clone();
-            }
             if let ImmunisationStatus::Given { dose_number, .. } = &mut i.status {
                 *dose_number = None;
             }
@@ -230,7 +215,7 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
         .iter()
         .filter_map(|e| shareable_encounter(record, e))
         .map(|mut e| {
-            e.meta.recorded_by = if e.notes.is_empty() { known(&e.clinician) } else { known(&e.meta.recorded_by) };
+            e.meta.recorded_by = known(&e.meta.recorded_by);
             e.clinician = known(&e.clinician);
             e
         })
