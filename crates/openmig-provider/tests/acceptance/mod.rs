@@ -67,6 +67,28 @@ pub fn identified(resource: &Value) -> bool {
         })
 }
 
+/// The elements GP Connect marks "not in use" are absent.
+fn not_in_use(resource: &Value, elements: &[&str]) {
+    for element in elements {
+        assert!(resource.get(*element).is_none(), "{element} is not in use: {resource}");
+    }
+}
+
+/// The area's primary List (titled `title`) lists every top-level resource of `kind`, by
+/// references that resolve (C-IMM-LIST, C-OBS-LIST, C-REF-LIST, C-PROB-PRIMARY,
+/// C-CONS-LIST): the List, and those resources, of which there is at least one.
+fn primary_list_holds_all<'a>(bundle: &'a Value, title: &str, kind: &str) -> (&'a Value, Vec<&'a Value>) {
+    let resources = of_kind(bundle, kind);
+    assert!(!resources.is_empty(), "at least one {kind}");
+    let list = list(bundle, title).unwrap_or_else(|| panic!("the {title} List"));
+    assert_eq!(array(&list["entry"]).len(), resources.len(), "{title} lists every {kind}");
+    for entry in array(&list["entry"]) {
+        let reference = entry["item"]["reference"].as_str().expect("a reference");
+        assert!(reference.starts_with(&format!("{kind}/")) && resolves(bundle, reference), "{reference}");
+    }
+    (list, resources)
+}
+
 /// `subject` (or `patient`) is `Patient/{id}` of the Bundle's Patient.
 fn about_the_patient(bundle: &Value, reference: &Value) -> bool {
     reference["reference"].as_str().is_some_and(|r| r.starts_with("Patient/") && resolves(bundle, r))
@@ -324,9 +346,7 @@ pub fn medications_are_valid(bundle: &Value) {
         assert!(statement["subject"].is_object());
         assert_eq!(statement["taken"], "unk");
         assert!(array(&statement["dosage"]).iter().all(|d| d["text"].as_str().is_some_and(|t| !t.is_empty())));
-        for element in ["partOf", "category", "informationSource", "derivedFrom", "reasonNotTaken"] {
-            assert!(statement.get(element).is_none(), "{element} is not in use");
-        }
+        not_in_use(statement, &["partOf", "category", "informationSource", "derivedFrom", "reasonNotTaken"]);
         assert!(unversioned(statement));
     }
     for request in &requests {
@@ -368,17 +388,18 @@ pub fn medications_are_valid(bundle: &Value) {
         assert!(dosage.len() == 1 && dosage[0]["text"].as_str().is_some_and(|t| !t.is_empty()));
         assert!(request["recorder"].is_object(), "recorder: {request}");
         assert!(request["authoredOn"].is_string());
-        for element in [
-            "definition",
-            "category",
-            "priority",
-            "supportingInformation",
-            "substitution",
-            "detectedIssue",
-            "eventHistory",
-        ] {
-            assert!(request.get(element).is_none(), "{element} is not in use");
-        }
+        not_in_use(
+            request,
+            &[
+                "definition",
+                "category",
+                "priority",
+                "supportingInformation",
+                "substitution",
+                "detectedIssue",
+                "eventHistory",
+            ],
+        );
         assert!(unversioned(request));
         // C-MED-ACUTE: an acute plan has at most one order.
         if plan && kind.contains("Acute") {
@@ -390,10 +411,7 @@ pub fn medications_are_valid(bundle: &Value) {
 
 /// **C-IMM** (+NIU) and **C-IMM-LIST**.
 pub fn immunisations_are_valid(bundle: &Value) {
-    let immunisations = of_kind(bundle, "Immunization");
-    assert!(!immunisations.is_empty());
-    let list = list(bundle, "Immunisations").expect("the immunisations List");
-    assert_eq!(array(&list["entry"]).len(), immunisations.len());
+    let (_, immunisations) = primary_list_holds_all(bundle, "Immunisations", "Immunization");
     for immunisation in immunisations {
         assert!(has_only_profile(
             immunisation,
@@ -436,10 +454,7 @@ pub fn immunisations_are_valid(bundle: &Value) {
 
 /// **C-OBS** (+NIU) and **C-OBS-LIST**.
 pub fn uncategorised_are_valid(bundle: &Value) {
-    let observations = of_kind(bundle, "Observation");
-    assert!(!observations.is_empty());
-    let list = list(bundle, "Uncategorised data").expect("the uncategorised data List");
-    assert_eq!(array(&list["entry"]).len(), observations.len());
+    let (_, observations) = primary_list_holds_all(bundle, "Uncategorised data", "Observation");
     for observation in observations {
         assert!(has_only_profile(
             observation,
@@ -454,21 +469,13 @@ pub fn uncategorised_are_valid(bundle: &Value) {
             array(&observation["basedOn"]).is_empty() && array(&observation["category"]).is_empty(),
             "not in use: {observation}"
         );
-        for element in ["dataAbsentReason", "bodySite", "method", "specimen", "device"] {
-            assert!(observation.get(element).is_none(), "{element} is not in use");
-        }
+        not_in_use(observation, &["dataAbsentReason", "bodySite", "method", "specimen", "device"]);
     }
 }
 
 /// **C-REF** (+NIU) and **C-REF-LIST**.
 pub fn referrals_are_valid(bundle: &Value) {
-    let referrals = of_kind(bundle, "ReferralRequest");
-    assert!(!referrals.is_empty());
-    let list = list(bundle, "Outbound referral").expect("the referrals List");
-    assert_eq!(array(&list["entry"]).len(), referrals.len());
-    for entry in array(&list["entry"]) {
-        assert!(resolves(bundle, entry["item"]["reference"].as_str().unwrap()));
-    }
+    let (_, referrals) = primary_list_holds_all(bundle, "Outbound referral", "ReferralRequest");
     for referral in referrals {
         assert!(has_only_profile(
             referral,
@@ -478,9 +485,7 @@ pub fn referrals_are_valid(bundle: &Value) {
         assert_eq!(referral["status"], "unknown");
         assert_eq!(referral["intent"], "order");
         assert!(about_the_patient(bundle, &referral["subject"]));
-        for element in ["groupIdentifier", "type", "occurrenceDateTime", "occurrencePeriod"] {
-            assert!(referral.get(element).is_none(), "{element} is not in use: {referral}");
-        }
+        not_in_use(referral, &["groupIdentifier", "type", "occurrenceDateTime", "occurrencePeriod"]);
         for element in ["definition", "replaces", "reasonReference", "relevantHistory"] {
             assert!(array(&referral[element]).is_empty(), "{element} is not in use");
         }
@@ -489,11 +494,8 @@ pub fn referrals_are_valid(bundle: &Value) {
 
 /// **C-PROB-PRIMARY** (+NIU), **C-PROB-VALID** and **C-PROB-NIU**.
 pub fn problems_are_valid(bundle: &Value) {
-    let conditions = of_kind(bundle, "Condition");
-    assert!(!conditions.is_empty());
-    let list = list(bundle, "Problems").expect("the Problems List");
+    let (list, conditions) = primary_list_holds_all(bundle, "Problems", "Condition");
     assert_eq!(list["code"]["coding"][0]["code"], "717711000000103");
-    assert_eq!(array(&list["entry"]).len(), conditions.len());
     for condition in conditions {
         assert!(has_only_profile(
             condition,
@@ -523,23 +525,14 @@ pub fn problems_are_valid(bundle: &Value) {
             "asserter: {condition}"
         );
         assert!(about_the_patient(bundle, &condition["subject"]));
-        for element in ["severity", "verificationStatus", "bodySite", "stage", "evidence"] {
-            assert!(condition.get(element).is_none(), "{element} is not in use: {condition}");
-        }
+        not_in_use(condition, &["severity", "verificationStatus", "bodySite", "stage", "evidence"]);
     }
 }
 
 /// **C-CONS-LIST** (+NIU) and **C-ENC** (+NIU).
 pub fn consultations_are_valid(bundle: &Value) {
-    let encounters = of_kind(bundle, "Encounter");
-    assert!(!encounters.is_empty());
-    let list = list(bundle, "List of consultations").expect("the consultations List");
+    let (list, encounters) = primary_list_holds_all(bundle, "List of consultations", "Encounter");
     assert_eq!(list["code"]["coding"][0]["display"], "List of consultations");
-    assert_eq!(array(&list["entry"]).len(), encounters.len());
-    for entry in array(&list["entry"]) {
-        let reference = entry["item"]["reference"].as_str().unwrap();
-        assert!(reference.starts_with("Encounter/") && resolves(bundle, reference));
-    }
     for encounter in encounters {
         assert!(has_only_profile(
             encounter,
@@ -554,22 +547,23 @@ pub fn consultations_are_valid(bundle: &Value) {
             })
         });
         assert!(recorder, "the recorder is the REC participant: {encounter}");
-        for element in [
-            "statusHistory",
-            "class",
-            "classHistory",
-            "priority",
-            "episodeOfCare",
-            "incomingReferral",
-            "appointment",
-            "reason",
-            "diagnosis",
-            "account",
-            "hospitalization",
-            "partOf",
-        ] {
-            assert!(encounter.get(element).is_none(), "{element} is not in use: {encounter}");
-        }
+        not_in_use(
+            encounter,
+            &[
+                "statusHistory",
+                "class",
+                "classHistory",
+                "priority",
+                "episodeOfCare",
+                "incomingReferral",
+                "appointment",
+                "reason",
+                "diagnosis",
+                "account",
+                "hospitalization",
+                "partOf",
+            ],
+        );
     }
 }
 

@@ -37,13 +37,7 @@ const DATE_RECORDED_EXTENSIONS: [&str; 2] = [
 
 /// Every immunisation.
 pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Immunisation> {
-    let mut out = Vec::new();
-    for id in reader.of_kind(KIND) {
-        if let Some(immunisation) = reader.item(id, Section::Immunisations, |reader| immunisation(reader, id)) {
-            out.push(immunisation);
-        }
-    }
-    out
+    reader.items(KIND, Section::Immunisations, immunisation)
 }
 
 /// One immunisation; `None` when entered in error.

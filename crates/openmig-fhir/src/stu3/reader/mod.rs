@@ -342,6 +342,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Every resource of `kind` read with `read` as an item of `section` (see
+    /// [`Reader::item`]), in Bundle order.
+    fn items<T>(
+        &mut self,
+        kind: &str,
+        section: Section,
+        mut read: impl FnMut(&mut Self, ResId) -> Result<Option<T>, NotRead>,
+    ) -> Vec<T> {
+        self.of_kind(kind).into_iter().filter_map(|id| self.item(id, section, |reader| read(reader, id))).collect()
+    }
+
     /// What the practice called the item `id`, for its [`UnshownItem`]: a medicine by
     /// its product's name (from the Medication it refers to) and its dose.
     fn item_text(&self, id: ResId) -> String {

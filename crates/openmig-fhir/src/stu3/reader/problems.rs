@@ -17,13 +17,7 @@ const KIND: &str = "Condition";
 
 /// Every problem.
 pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Problem> {
-    let mut out = Vec::new();
-    for id in reader.of_kind(KIND) {
-        if let Some(problem) = reader.item(id, Section::Problems, |reader| problem(reader, id)) {
-            out.push(problem);
-        }
-    }
-    out
+    reader.items(KIND, Section::Problems, problem)
 }
 
 /// One problem; `None` when entered in error.

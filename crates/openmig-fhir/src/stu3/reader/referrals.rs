@@ -23,13 +23,7 @@ const KIND: &str = "ReferralRequest";
 
 /// Every referral.
 pub(super) fn read(reader: &mut Reader<'_>) -> Vec<Referral> {
-    let mut out = Vec::new();
-    for id in reader.of_kind(KIND) {
-        if let Some(referral) = reader.item(id, Section::Referrals, |reader| referral(reader, id)) {
-            out.push(referral);
-        }
-    }
-    out
+    reader.items(KIND, Section::Referrals, referral)
 }
 
 /// One referral; `None` when entered in error.
