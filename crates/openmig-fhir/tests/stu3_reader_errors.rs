@@ -105,6 +105,17 @@ fn a_clinical_resource_about_another_patient_is_a_wrong_patient() {
     first_of(&mut bundle, "Condition")["subject"] =
         json!({ "identifier": { "system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765928" } });
     assert_eq!(read(&bundle).err(), Some(ReadError::WrongPatient), "by identifier");
+    // A subject the Bundle does not show to be this patient: nothing of it may be shown,
+    // not even its words as a placeholder.
+    for subject in [
+        json!({ "reference": "urn:uuid:6a3f4c8e-2d1b-4e5f-9a7c-0b1d2e3f4a5b" }),
+        json!({ "reference": "Group/ward-7" }),
+        json!({ "reference": 42 }),
+    ] {
+        let mut bundle = everything();
+        first_of(&mut bundle, "Condition")["subject"] = subject.clone();
+        assert_eq!(read(&bundle).err(), Some(ReadError::WrongPatient), "{subject}");
+    }
 }
 
 #[test]

@@ -18,9 +18,9 @@
 //! [`MAX_RESOURCES`] resources. It refuses the **whole record** ([`ReadError`]) only for
 //! what would make showing it unsafe or meaningless:
 //! - the Bundle's Patient is not the patient asked for, there are several Patients, a
-//!   clinical resource is about another patient, or the Patient carries no NHS number
-//!   to check (hazard H1 in `security.md`: showing someone else's record is the worst
-//!   failure);
+//!   clinical resource is about another patient (or about someone the Bundle does not
+//!   show to be this patient), or the Patient carries no NHS number to check (hazard H1
+//!   in `security.md`: showing someone else's record is the worst failure);
 //! - there is no Patient, or the answer is not a structured-record Bundle at all.
 //!
 //! Everything else is GP Connect as another supplier writes it, and the reader follows
@@ -168,7 +168,8 @@ pub enum ReadError {
     #[error("the Bundle holds more than {MAX_RESOURCES} resources")]
     TooLarge,
     /// The Bundle's Patient is not the patient asked for, there is more than one Patient,
-    /// or a clinical resource is about another patient.
+    /// or a clinical resource is about another patient or about someone the Bundle does
+    /// not show to be this one.
     #[error("the Bundle is not about the patient asked for")]
     WrongPatient,
     /// The Bundle's Patient carries no NHS number, so it cannot be checked against the
@@ -273,9 +274,6 @@ struct Reader<'a> {
     entries: EntryIds,
     /// The clinician each Practitioner (and PractitionerRole) stands for.
     clinicians: HashMap<ResId, ClinicianId>,
-    /// Resources whose subject is something other than the Patient (a Group, a
-    /// Location): not read, shown as unshown items.
-    foreign_subject: HashSet<ResId>,
     /// Warnings gathered while reading.
     warnings: Vec<String>,
     /// Items that could not be read, in the order met.
@@ -290,7 +288,6 @@ impl<'a> Reader<'a> {
             nhs,
             entries: EntryIds::default(),
             clinicians: HashMap::new(),
-            foreign_subject: HashSet::new(),
             warnings: Vec::new(),
             unshown: Vec::new(),
         }
@@ -319,20 +316,15 @@ impl<'a> Reader<'a> {
         self.index.target(field, from, "").ok().flatten().and_then(|id| self.entries.get(id))
     }
 
-    /// Reads the resource `id` with `read`, unless its subject is not the Patient; one
-    /// that cannot be read becomes an [`UnshownItem`] in `section`.
+    /// Reads the resource `id` with `read`; one that cannot be read becomes an
+    /// [`UnshownItem`] in `section`.
     fn item<T>(
         &mut self,
         id: ResId,
         section: Section,
         read: impl FnOnce(&mut Self) -> Result<Option<T>, NotRead>,
     ) -> Option<T> {
-        let result = if self.foreign_subject.contains(&id) {
-            Err(invalid(self.index.get(id).kind, "its subject is not the Patient"))
-        } else {
-            read(self)
-        };
-        match result {
+        match read(self) {
             Ok(item) => item,
             Err(NotRead(reason)) => {
                 let text = self.item_text(id);
@@ -372,10 +364,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Every clinical resource and List must be about the Bundle's Patient: a subject
-    /// that is another Patient is a wrong-patient hazard, whatever else is right. A
-    /// subject that is something else (or does not resolve to anything) costs only that
-    /// resource; no subject at all is taken as the Bundle's one Patient.
-    fn check_subjects(&mut self) -> Result<(), ReadError> {
+    /// that is another Patient, or that cannot be shown to be this one (a reference that
+    /// does not resolve, or resolves to a Group or anything else), is a wrong-patient
+    /// hazard, whatever else is right: showing even that item's words as a placeholder
+    /// could show someone else's record. No subject at all is taken as the Bundle's one
+    /// Patient (the Bundle is about no one else).
+    fn check_subjects(&self) -> Result<(), ReadError> {
         for id in 0..self.index.len() {
             let res = self.index.get(id);
             let Some(element) = subject_element(res.kind) else { continue };
@@ -389,18 +383,10 @@ impl<'a> Reader<'a> {
             let reference = match field.get("reference") {
                 None => continue,
                 Some(Value::String(reference)) => reference.as_str(),
-                Some(_) => {
-                    self.foreign_subject.insert(id);
-                    continue;
-                }
+                Some(_) => return Err(ReadError::WrongPatient),
             };
-            match self.index.resolve(reference, id) {
-                Some(target) if target == self.patient => {}
-                Some(target) if self.index.get(target).kind == "Patient" => return Err(ReadError::WrongPatient),
-                None if reference.contains("Patient/") => return Err(ReadError::WrongPatient),
-                _ => {
-                    self.foreign_subject.insert(id);
-                }
+            if self.index.resolve(reference, id) != Some(self.patient) {
+                return Err(ReadError::WrongPatient);
             }
         }
         Ok(())
