@@ -180,7 +180,10 @@ async fn the_practice_s_withheld_items_are_said_on_the_gateway_s_own_lists() {
     assert_eq!(everything.status, 200, "{}", everything.text);
     let consultations = send(gateway.app(), structured_request(&token, &consultation_parameters(&nhs))).await;
     assert_eq!(consultations.status, 200, "{}", consultations.text);
-    assert_eq!(everything.body["id"], "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a", "Bundle.id is the consumer's Ssp-TraceID");
+    assert_eq!(
+        everything.body["id"], "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a",
+        "Bundle.id is the consumer's Ssp-TraceID"
+    );
     assert_eq!(lists_saying_items_were_withheld(&everything.body), ["Problems"]);
     assert_eq!(lists_saying_items_were_withheld(&consultations.body), ["List of consultations"]);
     // A patient from whom nothing was withheld gets no such warning.

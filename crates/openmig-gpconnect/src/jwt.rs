@@ -220,7 +220,70 @@ fn resource_claim<'a>(
             "The JWT {name} claim must be a {resource_type} resource."
         )));
     }
+    // A claim is a FHIR STU3 resource: one with an element its type does not define is not
+    // valid (NHS England's acceptance suite, "JWT - Requesting Device - invalid": 422).
+    let known = stu3_elements(resource_type);
+    if let Some(unknown) = resource.keys().find(|key| !known.contains(&key.as_str())) {
+        let unknown: String = unknown.chars().filter(char::is_ascii_alphanumeric).take(40).collect();
+        return Err(ProviderError::invalid_resource(format!(
+            "The JWT {name} claim is not a valid {resource_type}: it has no element {unknown}."
+        )));
+    }
     Ok(resource)
+}
+
+/// The elements FHIR STU3 defines for the resource types the JWT claims carry (the
+/// resource-level elements, then the type's own).
+fn stu3_elements(resource_type: &str) -> Vec<&'static str> {
+    const RESOURCE: &[&str] = &[
+        "resourceType",
+        "id",
+        "meta",
+        "implicitRules",
+        "language",
+        "text",
+        "contained",
+        "extension",
+        "modifierExtension",
+    ];
+    let own: &[&str] = match resource_type {
+        "Device" => &[
+            "identifier",
+            "udi",
+            "status",
+            "type",
+            "lotNumber",
+            "manufacturer",
+            "manufactureDate",
+            "expirationDate",
+            "model",
+            "version",
+            "patient",
+            "owner",
+            "contact",
+            "location",
+            "url",
+            "note",
+            "safety",
+        ],
+        "Organization" => {
+            &["identifier", "active", "type", "name", "alias", "telecom", "address", "partOf", "contact", "endpoint"]
+        }
+        "Practitioner" => &[
+            "identifier",
+            "active",
+            "name",
+            "telecom",
+            "address",
+            "gender",
+            "birthDate",
+            "photo",
+            "qualification",
+            "communication",
+        ],
+        _ => &[],
+    };
+    RESOURCE.iter().chain(own).copied().collect()
 }
 
 /// True when the resource has an identifier with a value (and, when given, that system).

@@ -141,6 +141,23 @@ async fn malformed_device_claim_is_422() {
     assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
 }
 
+/// JWT.feature, "JWT - Requesting Device - invalid": the default Device plus an element
+/// FHIR's Device does not have.
+#[tokio::test]
+async fn device_claim_with_an_element_device_does_not_have_is_422() {
+    let mut claims = claims();
+    claims["requesting_device"]["invalidField"] = "Assurance Testing".into();
+    assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
+    let mut claims = self::claims();
+    claims["requesting_practitioner"]["favouriteColour"] = "blue".into();
+    assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
+    // Every element FHIR defines is accepted.
+    let mut claims = self::claims();
+    claims["requesting_device"]["url"] = "https://consumer.example/device".into();
+    claims["requesting_practitioner"]["gender"] = "female".into();
+    assert_eq!(post_with_claims(&claims).await.status, 200);
+}
+
 #[tokio::test]
 async fn practitioner_claim_of_wrong_resource_type_is_422() {
     let mut claims = claims();
