@@ -69,6 +69,10 @@
 //!   deregistration (the period's end) reads with an empty reason, which no Bundle holds;
 //! - `restricted` is always false: a GP Connect provider answers `PATIENT_NOT_FOUND` for
 //!   a restricted patient, so restriction must come from PDS, never from the Bundle.
+//! - with [`read_structured_bundle_for`], what the Bundle leaves out of the Patient and
+//!   the directory knows (the registered practice's ODS code, the date of birth, a death
+//!   the Bundle does not date) is the directory's; [`read_structured_bundle`] refuses a
+//!   Bundle that names no practice or gives no date of birth.
 
 mod allergies;
 mod bundle;
