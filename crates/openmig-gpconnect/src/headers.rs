@@ -10,6 +10,11 @@ use crate::error::ProviderError;
 pub const GET_STRUCTURED_RECORD_INTERACTION: &str =
     "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1";
 
+/// The structured provider's metadata read (GP Connect's structured CapabilityStatement,
+/// as NHS England's acceptance suite sends it).
+pub const STRUCTURED_METADATA_INTERACTION: &str =
+    "urn:nhs:names:services:gpconnect:structured:fhir:rest:read:metadata-1";
+
 /// openmig's interaction id for delivering a write-back document to a practice's
 /// inbox. GP Connect defines no HTTP interaction for this (its Send Document capability
 /// travels by MESH), so this is openmig's own URN, not an NHS one.

@@ -27,6 +27,9 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 pub const REASON_FOR_REQUEST: &str = "directcare";
 /// gpconnect.md §2: `requested_scope` for getstructuredrecord.
 pub const PATIENT_READ_SCOPE: &str = "patient/*.read";
+/// The `requested_scope` of a metadata read (NHS England's acceptance suite,
+/// JWT.feature: "organization/*.read for metadata").
+pub const ORGANIZATION_READ_SCOPE: &str = "organization/*.read";
 /// gpconnect.md §2: `requested_scope` of a write to the patient's record, which is what
 /// delivering a document to the practice's inbox is.
 pub const PATIENT_WRITE_SCOPE: &str = "patient/*.write";

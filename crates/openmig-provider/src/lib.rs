@@ -124,8 +124,19 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io
         .await
 }
 
-async fn metadata(State(state): State<AppState>, Path(ods): Path<String>) -> Result<Response, ProviderError> {
+/// `GET …/metadata`: the CapabilityStatement, under the same Spine header and JWT checks
+/// as the operation (GP Connect's metadata read is an interaction like any other; an
+/// expired token or a missing header is refused here too), with the metadata interaction
+/// id and the `organization/*.read` scope.
+async fn metadata(
+    State(state): State<AppState>,
+    Path(ods): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ProviderError> {
     let entry = practice(&state, &ods).await?;
+    headers::check_ssp_for(&headers, &entry.practice.asid, headers::STRUCTURED_METADATA_INTERACTION, "metadata")?;
+    let audience = format!("/{}/STU3/1/gpconnect/structured", entry.practice.ods_code);
+    jwt::requester(&headers, &audience, jwt::ORGANIZATION_READ_SCOPE, (state.clock)())?;
     Ok(fhir_json(StatusCode::OK, &capability::capability_statement(&entry.practice)))
 }
 

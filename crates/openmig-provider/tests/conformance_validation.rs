@@ -193,7 +193,7 @@ async fn errors(app: &Router) -> Vec<(&'static str, u16, &'static str, Answer)> 
 }
 
 async fn metadata(app: &Router) -> Answer {
-    send(app.clone(), Request::get(format!("{BASE}/metadata")).body(Body::empty()).unwrap()).await
+    send(app.clone(), metadata_request(ODS)).await
 }
 
 #[tokio::test]

@@ -356,12 +356,8 @@ async fn include_diary_entries_is_501_saying_why() {
 
 #[tokio::test]
 async fn the_capability_statement_lists_consultations_and_the_encounter_profile() {
-    use axum::body::Body;
-    use axum::http::Request;
     let store = store();
-    let request =
-        Request::get(format!("/{ODS}/STU3/1/gpconnect/structured/fhir/metadata")).body(Body::empty()).unwrap();
-    let answer = send(app(&store), request).await;
+    let answer = send(app(&store), metadata_request(ODS)).await;
     assert_eq!(answer.status, 200);
     let description = answer.body["description"].as_str().unwrap();
     assert!(description.contains("includeConsultations (consultationSearchPeriod, includeNumberOfMostRecent)"));

@@ -59,7 +59,7 @@ impl Provider {
 
     async fn metadata(&self, ods: &str) -> Result<(u16, HeaderMap, Bytes), ClientError> {
         let url = format!("{}/{ods}/STU3/1/gpconnect/structured/fhir/metadata", self.base);
-        self.client.get(&url, HeaderMap::new(), LONG).await
+        self.client.get(&url, metadata_headers(ods), LONG).await
     }
 
     async fn set_faults(&self, ods: &str, settings: Value) -> (u16, Value) {

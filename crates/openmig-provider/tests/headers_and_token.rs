@@ -164,3 +164,48 @@ async fn practitioner_claim_of_wrong_resource_type_is_422() {
     claims["requesting_practitioner"]["resourceType"] = "Device".into();
     assert_error(&post_with_claims(&claims).await, 422, "INVALID_RESOURCE");
 }
+
+/// The metadata read is an interaction like the operation: the same Spine headers (with
+/// its own interaction id) and the same JWT rules (with `organization/*.read`). Before,
+/// an expired token got the CapabilityStatement.
+#[tokio::test]
+async fn metadata_is_read_under_the_same_header_and_token_checks() {
+    let store = store();
+    let answer = send(app(&store), metadata_request(ODS)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["resourceType"], "CapabilityStatement");
+
+    let with = |name: &str, value: Option<String>| {
+        let mut request = metadata_request(ODS);
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        match value {
+            Some(value) => {
+                request.headers_mut().insert(name, value.parse().unwrap());
+            }
+            None => {
+                request.headers_mut().remove(name);
+            }
+        }
+        request
+    };
+    let mut expired = claims();
+    expired["requested_scope"] = "organization/*.read".into();
+    expired["iat"] = (now().timestamp() - 900).into();
+    expired["exp"] = (now().timestamp() - 600).into();
+    let mut patient_scope = claims();
+    patient_scope["requested_scope"] = "badScope".into();
+    for (why, request) in [
+        ("expired token", with("Authorization", Some(format!("Bearer {}", jwt(&expired))))),
+        ("bad scope", with("Authorization", Some(format!("Bearer {}", jwt(&patient_scope))))),
+        ("no token", with("Authorization", None)),
+        ("no trace id", with("Ssp-TraceID", None)),
+        ("the operation's interaction id", with("Ssp-InteractionID", Some(GET_STRUCTURED.into()))),
+        ("another ASID", with("Ssp-To", Some("123456789123".into()))),
+    ] {
+        let answer = send(app(&store), request).await;
+        assert_error(&answer, 400, "BAD_REQUEST");
+        assert!(answer.body.get("resourceType").is_some(), "{why}");
+    }
+}
+
+const GET_STRUCTURED: &str = "urn:nhs:names:services:gpconnect:fhir:operation:gpc.getstructuredrecord-1";

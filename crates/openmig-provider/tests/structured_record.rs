@@ -300,9 +300,7 @@ async fn no_recognised_parameters_is_422() {
 #[tokio::test]
 async fn metadata_is_a_capability_statement() {
     let store = store();
-    let request =
-        Request::get(format!("/{ODS}/STU3/1/gpconnect/structured/fhir/metadata")).body(Body::empty()).unwrap();
-    let answer = send(app(&store), request).await;
+    let answer = send(app(&store), metadata_request(ODS)).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["resourceType"], "CapabilityStatement");
     assert_eq!(answer.body["fhirVersion"], "3.0.1");

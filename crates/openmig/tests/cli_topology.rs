@@ -139,12 +139,15 @@ fn a_gateway_holding_only_the_directory_federates_to_practices_served_by_another
     assert_eq!(names(&live), names(&expected), "the same current medicines, read over federation");
     assert!(body.contains("Anticoagulant"), "the anticoagulant flag: {body}");
 
-    // The published endpoint answers metadata over mutual TLS, with the demo PKI.
+    // The published endpoint answers metadata over mutual TLS, with the demo PKI, to a
+    // consumer that sends GP Connect's headers and token, as for the operation.
     let pki = openmig_tls::DemoPki::load(&keys.join("tls")).unwrap();
     let client = openmig_tls::https_client(openmig_tls::client_config(&pki));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let asid = trace["practice"]["asid"].as_str().unwrap();
+    let metadata_headers = gp_connect_metadata_headers(&endpoint, asid);
     let (metadata_status, _, metadata) = runtime
-        .block_on(client.get(&format!("{endpoint}/metadata"), Default::default(), Duration::from_secs(5)))
+        .block_on(client.get(&format!("{endpoint}/metadata"), metadata_headers, Duration::from_secs(5)))
         .unwrap();
     assert_eq!(metadata_status, 200);
     assert_eq!(json(&String::from_utf8_lossy(&metadata))["resourceType"], "CapabilityStatement");
@@ -306,4 +309,45 @@ fn the_operator_lists_the_directory_and_points_a_practice_at_another_system() {
     assert!(listed.contains("GP Connect: https://gp.example:9443/Z90001/"), "the other practice is unchanged");
     // The region's content is the same: endpoints are settings, not content.
     assert_eq!(before, hash(&stdout(openmig().args(["info", "--hash", "--database"]).arg(&region))));
+}
+
+/// GP Connect's headers and unsigned JWT for a metadata read of the structured provider
+/// at `endpoint` (its FHIR base), whose ASID is `asid`.
+fn gp_connect_metadata_headers(endpoint: &str, asid: &str) -> axum::http::HeaderMap {
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "iss": "https://consumer.example/",
+        "sub": "1",
+        "aud": endpoint.trim_end_matches("/fhir"),
+        "iat": now,
+        "exp": now + 300,
+        "reason_for_request": "directcare",
+        "requested_scope": "organization/*.read",
+        "requesting_device": {
+            "resourceType": "Device",
+            "identifier": [{ "system": "https://consumer.example/device", "value": "topology-test" }],
+            "model": "cli_topology", "version": "1"
+        },
+        "requesting_organization": {
+            "resourceType": "Organization",
+            "identifier": [{ "system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "RXX01" }]
+        },
+        "requesting_practitioner": {
+            "resourceType": "Practitioner", "id": "1",
+            "name": [{ "family": "Jones", "given": ["Sam"] }],
+            "identifier": [{ "system": "https://fhir.nhs.uk/Id/sds-user-id", "value": "UNK" }]
+        }
+    });
+    let mut headers = axum::http::HeaderMap::new();
+    for (name, value) in [
+        ("ssp-traceid", "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a".to_owned()),
+        ("ssp-from", "200000000359".to_owned()),
+        ("ssp-to", asid.to_owned()),
+        ("ssp-interactionid", "urn:nhs:names:services:gpconnect:structured:fhir:rest:read:metadata-1".to_owned()),
+        ("authorization", format!("Bearer {}", openmig_gateway::federation::unsigned_jwt(&claims))),
+        ("accept", "application/fhir+json".to_owned()),
+    ] {
+        headers.insert(name, value.parse().unwrap());
+    }
+    headers
 }

@@ -211,6 +211,34 @@ pub fn request_builder(ods: &str) -> axum::http::request::Builder {
         .header("Accept", "application/fhir+json;charset=utf-8")
 }
 
+/// A metadata read of practice `ods` with every header and a token the operation's
+/// checks accept (scope `organization/*.read`, the metadata interaction id).
+pub fn metadata_headers(ods: &str) -> axum::http::HeaderMap {
+    let mut claims = claims();
+    claims["requested_scope"] = "organization/*.read".into();
+    claims["aud"] = format!("https://provider.example/{ods}/STU3/1/gpconnect/structured").into();
+    let mut headers = axum::http::HeaderMap::new();
+    for (name, value) in [
+        ("Ssp-TraceID", "2b1a8d5e-9f44-4c3b-8a6e-2f0c1d3e4b5a".to_owned()),
+        ("Ssp-From", "200000000359".to_owned()),
+        ("Ssp-To", ASID.to_owned()),
+        ("Ssp-InteractionID", "urn:nhs:names:services:gpconnect:structured:fhir:rest:read:metadata-1".to_owned()),
+        ("Authorization", format!("Bearer {}", jwt(&claims))),
+        ("Accept", "application/fhir+json".to_owned()),
+    ] {
+        headers.insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+    }
+    headers
+}
+
+/// `GET …/metadata` of practice `ods`, with [`metadata_headers`].
+pub fn metadata_request(ods: &str) -> Request<Body> {
+    let mut request =
+        Request::get(format!("/{ods}/STU3/1/gpconnect/structured/fhir/metadata")).body(Body::empty()).unwrap();
+    *request.headers_mut() = metadata_headers(ods);
+    request
+}
+
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
