@@ -36,17 +36,8 @@ async fn post_to(app: &Router, body: &Value) -> Answer {
 /// Posts the example allergies request through `app` with one header changed (`None`
 /// removes it).
 async fn post_with_header_to(app: &Router, name: &str, value: Option<&str>) -> Answer {
-    let mut request = request_builder(ODS).body(Body::from(example(vec![allergies(true)]).to_string())).unwrap();
-    let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
-    match value {
-        Some(value) => {
-            request.headers_mut().insert(name, value.parse().unwrap());
-        }
-        None => {
-            request.headers_mut().remove(name);
-        }
-    }
-    send(app.clone(), request).await
+    let request = request_builder(ODS).body(Body::from(example(vec![allergies(true)]).to_string())).unwrap();
+    send(app.clone(), with_header(request, name, value)).await
 }
 
 /// One request per success scenario: (name, answer). Each must be a 200 Bundle.

@@ -175,19 +175,7 @@ async fn metadata_is_read_under_the_same_header_and_token_checks() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["resourceType"], "CapabilityStatement");
 
-    let with = |name: &str, value: Option<String>| {
-        let mut request = metadata_request(ODS);
-        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
-        match value {
-            Some(value) => {
-                request.headers_mut().insert(name, value.parse().unwrap());
-            }
-            None => {
-                request.headers_mut().remove(name);
-            }
-        }
-        request
-    };
+    let with = |name: &str, value: Option<String>| with_header(metadata_request(ODS), name, value.as_deref());
     let mut expired = claims();
     expired["requested_scope"] = "organization/*.read".into();
     expired["iat"] = (now().timestamp() - 900).into();

@@ -102,17 +102,9 @@ fn deliver_request(ods: &str, resource_type: &str) -> request::Builder {
 /// A delivery of [`discharge_summary`] to `ODS` with header `name` set to `value`
 /// (`None` removes it).
 fn summary_with_header(name: &'static str, value: Option<&str>) -> Request<Body> {
-    let mut request =
+    let request =
         deliver_request(ODS, "Bundle").body(Body::from(discharge_summary(EXAMPLE_NHS, "ed-1").to_string())).unwrap();
-    match value {
-        Some(value) => {
-            request.headers_mut().insert(name, value.parse().unwrap());
-        }
-        None => {
-            request.headers_mut().remove(name);
-        }
-    }
-    request
+    with_header(request, name, value)
 }
 
 /// The example emergency department discharge summary (`openmig_inbox::examples`): by

@@ -263,23 +263,27 @@ pub async fn post(body: &Value) -> Answer {
     send(app(&store), request_builder(ODS).body(Body::from(body.to_string())).unwrap()).await
 }
 
-/// Posts the example patient's allergies request with one header changed (`None` removes it).
-pub async fn post_with_header(name: &str, value: Option<&str>) -> Answer {
-    let store = store();
-    let mut request = request_builder(ODS)
-        .body(Body::from(parameters(vec![nhs_param(EXAMPLE_NHS), allergies(true)]).to_string()))
-        .unwrap();
+/// `request` with header `name` set to `value`, or removed when `value` is `None`.
+pub fn with_header(mut request: Request<Body>, name: &str, value: Option<&str>) -> Request<Body> {
+    let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
     match value {
         Some(value) => {
-            request
-                .headers_mut()
-                .insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+            request.headers_mut().insert(name, value.parse().unwrap());
         }
         None => {
             request.headers_mut().remove(name);
         }
     }
-    send(app(&store), request).await
+    request
+}
+
+/// Posts the example patient's allergies request with one header changed (`None` removes it).
+pub async fn post_with_header(name: &str, value: Option<&str>) -> Answer {
+    let store = store();
+    let request = request_builder(ODS)
+        .body(Body::from(parameters(vec![nhs_param(EXAMPLE_NHS), allergies(true)]).to_string()))
+        .unwrap();
+    send(app(&store), with_header(request, name, value)).await
 }
 
 /// Posts a valid request whose token carries `claims`.
