@@ -21,6 +21,16 @@ use openmig_fhir::{
 };
 use serde_json::Value;
 
+/// `GPConnect-SecondaryListValues-1`.
+const SECONDARY_LISTS: &str = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1";
+
+/// The secondary List with this code, if present.
+fn secondary_list<'a>(bundle: &'a Value, code: &str) -> Option<&'a Value> {
+    of_type(bundle, "List")
+        .into_iter()
+        .find(|l| l["code"]["coding"][0]["system"] == SECONDARY_LISTS && l["code"]["coding"][0]["code"] == code)
+}
+
 /// The example record with apixaban and the resolved penicillin label marked
 /// confidential, and a medicine coded in the sensitive exclusion set (HIV, 278977008).
 fn record_with_withheld_entries() -> GpRecord {
@@ -339,10 +349,17 @@ fn problems_carry_significance_status_and_partial_dates_and_refer_to_their_linke
     assert_eq!(af["clinicalStatus"], "active");
     assert_eq!(af["extension"][0]["valueCode"], "major");
     assert_eq!(af["onsetDateTime"], "2023-02");
+    // The Problems guidance: a medicine by its plan; the consultation it was recorded in
+    // is its context.
     assert_eq!(
         related(af),
-        ["MedicationStatement/medication-statement-9434765919-1", "Observation/observation-9434765919-13"]
+        [
+            "MedicationRequest/medication-request-plan-9434765919-1",
+            "Observation/observation-9434765919-13",
+            "Encounter/encounter-9434765919-9",
+        ]
     );
+    assert_eq!(af["context"]["reference"], "Encounter/encounter-9434765919-9");
     let asthma = conditions.iter().find(|c| c["id"] == "condition-9434765919-8").unwrap();
     assert_eq!(asthma["clinicalStatus"], "inactive");
     assert_eq!(asthma["extension"][0]["valueCode"], "minor");
@@ -357,7 +374,34 @@ fn problems_carry_significance_status_and_partial_dates_and_refer_to_their_linke
 #[test]
 fn linked_items_are_pulled_in_when_their_area_was_not_asked_for_and_kept_out_of_other_lists() {
     let bundle = bundle(&example_record(), &only_problems(Vec::new()));
-    assert_eq!(of_type(&bundle, "List").len(), 1, "only the Problems List");
+    let titles: Vec<&str> = of_type(&bundle, "List").iter().filter_map(|l| l["title"].as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Problems",
+            "Problems - consultations related to problems",
+            "Problems - medications related to problems",
+            "Problems - uncategorised data related to problems",
+        ],
+        "the Problems List and the secondary Lists of what is linked, no other area's"
+    );
+    for secondary in &of_type(&bundle, "List")[1..] {
+        assert_eq!(secondary["code"]["coding"][0]["system"], SECONDARY_LISTS);
+        assert_eq!(secondary["code"]["coding"][0]["display"], secondary["title"]);
+        assert!(secondary.get("emptyReason").is_none() && secondary.get("id").is_none());
+    }
+    assert_eq!(
+        list_items(secondary_list(&bundle, "problems-medications-related-to-problems").unwrap()),
+        ["MedicationStatement/medication-statement-9434765919-1"],
+        "a medicine listed by its MedicationStatement, as NHS England's provider tests expect"
+    );
+    assert_eq!(
+        list_items(secondary_list(&bundle, "problems-consultations-related-to-problems").unwrap()),
+        ["Encounter/encounter-9434765919-9"]
+    );
+    let encounters = of_type(&bundle, "Encounter");
+    assert_eq!(encounters.len(), 1, "the consultation's Encounter, without its structure Lists or notes");
+    assert!(!bundle.to_string().contains("Irregular pulse"));
     let statements = of_type(&bundle, "MedicationStatement");
     assert_eq!(statements.len(), 1);
     assert_eq!(statements[0]["id"], "medication-statement-9434765919-1");
@@ -397,10 +441,16 @@ fn a_withheld_linked_item_is_neither_referenced_nor_pulled_in_and_the_problems_l
     assert!(!bundle.to_string().contains("Apixaban"));
     assert!(of_type(&bundle, "MedicationStatement").is_empty() && of_type(&bundle, "MedicationRequest").is_empty());
     let af = of_type(&bundle, "Condition").into_iter().find(|c| c["id"] == "condition-9434765919-7").unwrap();
-    assert_eq!(related(af), ["Observation/observation-9434765919-13"]);
+    assert_eq!(related(af), ["Observation/observation-9434765919-13", "Encounter/encounter-9434765919-9"]);
+    // "The warning code will be present in both lists": the medicine would have been in
+    // the secondary List, not in the Problems List, which lost nothing.
     let problems = list(&bundle, PROBLEMS).unwrap();
-    assert_eq!(warnings(problems), ["confidential-items"]);
+    assert!(warnings(problems).is_empty());
     assert_eq!(list_items(problems).len(), 2);
+    let medicines = secondary_list(&bundle, "problems-medications-related-to-problems").unwrap();
+    assert_eq!(warnings(medicines), ["confidential-items"]);
+    assert!(list_items(medicines).is_empty());
+    assert_eq!(medicines["emptyReason"]["coding"][0]["code"], "no-content-recorded");
 }
 
 #[test]

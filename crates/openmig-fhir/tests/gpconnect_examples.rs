@@ -230,7 +230,8 @@ fn uncategorised_data_is_read_as_uncategorised_with_its_values() {
         values,
         [
             ("Temperature", 36.7, "C", ObservationCategory::Uncategorised),
-            ("Arterial oxygen saturation breathing room air at rest", 96.0, "%", ObservationCategory::Uncategorised),
+            // The clinician's term (sctdescid, written with `http://`), not the display.
+            ("Arterial oxygen saturation on room air at rest", 96.0, "%", ObservationCategory::Uncategorised),
             ("Respiratory rate", 16.0, "breaths per minute", ObservationCategory::Uncategorised),
         ]
     );
@@ -277,7 +278,12 @@ fn consultations_typed_as_free_text_keep_their_notes_and_what_was_recorded() {
     assert!(!first.linked.is_empty());
 
     let problems: Vec<&str> = record.problems.iter().map(|p| p.code.display.as_str()).collect();
-    assert_eq!(problems, ["Anxiety with depression", "Swollen legs", "Upper respiratory infection", "Postviral cough"]);
+    // The example writes the sctdescid extension's URL with `http://`: the term the
+    // clinician chose (its DescriptionDisplay) still wins over the concept's display.
+    assert_eq!(
+        problems,
+        ["Anxiety with depression", "Swollen legs", "Upper respiratory tract infection", "Postviral cough"]
+    );
     let citalopram = record.medications.iter().filter(|m| m.product.name == "Citalopram 20mg tablets").count();
     assert_eq!(citalopram, 3, "one acute course per consultation");
     let pressure = observation(&read, "O/E - blood pressure reading");

@@ -17,7 +17,9 @@ use openmig_domain::record::{
 use openmig_domain::{
     ClinicalSystem, Clinician, ClinicianId, ClinicianRole, EntryId, GpRecord, PartialDate, Practice, SnomedCode,
 };
-use openmig_fhir::{ReadRecord, StructuredOptions, read_structured_bundle, shareable_projection, structured_bundle};
+use openmig_fhir::{
+    ProblemOptions, ReadRecord, StructuredOptions, read_structured_bundle, shareable_projection, structured_bundle,
+};
 use openmig_generator::{GeneratorConfig, Region};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -341,6 +343,56 @@ fn a_bundle_of_consultations_only_reads_with_the_items_they_pulled_in() {
             assert_eq!(medication.product, whole.product);
         }
     }
+}
+
+#[test]
+fn a_bundle_of_problems_only_reads_with_their_linked_items_and_the_consultations_they_were_recorded_in() {
+    // The problems area sends each problem's linked items and consultations (the
+    // Encounter only) in secondary Lists: read back, the consultation still links the
+    // problem, though the Bundle holds none of the consultation's own Lists.
+    let options = StructuredOptions { problems: Some(ProblemOptions::default()), ..StructuredOptions::default() };
+    let record = example_record();
+    let bundle = structured_bundle(&record, &example_practice(), &example_clinicians(), &options);
+    let read = read_structured_bundle(&bundle, record.patient.nhs_number).expect("reads");
+    let full = round_trip(&record, &example_practice(), &example_clinicians()).record;
+    assert_eq!(read.record.problems, full.problems);
+    let consultation = read.record.encounters.iter().find(|e| e.meta.id == ids::AF_CONSULTATION).expect("pulled in");
+    assert_eq!(consultation.linked, [ids::ATRIAL_FIBRILLATION], "the link its problem's context gives");
+    assert!(consultation.notes.is_empty(), "the consultation's notes are not part of a problems answer");
+    assert!(read.record.medications.iter().any(|m| m.meta.id == ids::APIXABAN), "the linked medicine");
+    assert!(read.warnings.is_empty(), "secondary Lists are read without a warning: {:?}", read.warnings);
+}
+
+#[test]
+fn a_warning_on_a_secondary_list_says_the_problems_answer_lost_an_item() {
+    // Another supplier's secondary List (GPConnect-SecondaryListValues-1) warns that a
+    // medicine linked to a problem was withheld: whoever relays the record says so on
+    // the Problems List, the area whose answer lost it.
+    let mut bundle = fixture_bundle(&example_record());
+    let before = read_structured_bundle(&bundle, example_record().patient.nhs_number).expect("reads");
+    assert!(!before.withheld_sections.contains(&openmig_fhir::Section::Problems));
+    let entries = bundle["entry"].as_array_mut().expect("entries");
+    entries.push(serde_json::json!({ "resource": {
+        "resourceType": "List",
+        "meta": { "profile": ["https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"] },
+        "extension": [{
+            "url": "https://fhir.nhs.uk/STU3/StructureDefinition/Extension-CareConnect-GPC-ListWarningCode-1",
+            "valueCode": "confidential-items",
+        }],
+        "status": "current",
+        "mode": "snapshot",
+        "title": "Problems - medications related to problems",
+        "code": { "coding": [{
+            "system": "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1",
+            "code": "problems-medications-related-to-problems",
+            "display": "Problems - medications related to problems",
+        }]},
+        "subject": { "reference": "Patient/patient-9434765919" },
+        "note": [{ "text": "Items excluded due to confidentiality and/or patient preferences." }],
+    }}));
+    let read = read_structured_bundle(&bundle, example_record().patient.nhs_number).expect("reads");
+    assert!(read.withheld_sections.contains(&openmig_fhir::Section::Problems));
+    assert!(read.warnings.iter().any(|w| w.starts_with("Problems - medications related to problems: Items excluded")));
 }
 
 /// The Bundle of every area for `record` with the fixture practice and clinicians.

@@ -6,15 +6,18 @@
 //!
 //! The suite's test patients map onto openmig's fixtures by what the scenario needs:
 //! - "patient2"/"patient3" (allergies, medicines, problems, consultations,
-//!   immunisations, uncategorised data, referrals): the example record;
+//!   immunisations, uncategorised data, referrals): the example record, whose atrial
+//!   fibrillation is linked to apixaban, the blood pressure taken at diagnosis and the
+//!   consultation it was diagnosed in; for the scenarios whose patient has items
+//!   "linked to problems" of other kinds, [`linked`], and for those whose patient has
+//!   none, [`unlinked`];
 //! - "patient4" (nothing recorded) and "patient5" (coded "no known allergies"): the
 //!   record with only a "no known allergies" statement;
 //! - "patient9" (sensitive flag): the restricted record; "patient18": the deceased one;
 //! - "patientNotInSystem": a valid NHS number nobody is registered under.
 //!
-//! Not yet ported (see the issue note): the scenarios that need secondary Lists and
-//! linked problems ("…with problems linked…", the Problems and Consultations linkage
-//! scenarios), diary entries, and investigations.
+//! Not yet ported (see the issue note): the problems linked to other problems, the
+//! consultations' secondary Lists, diary entries, and investigations.
 
 mod acceptance;
 mod common;
@@ -36,6 +39,39 @@ async fn request(items: Vec<Value>) -> Answer {
     post(&parameters(items)).await
 }
 
+/// The example record with every kind of item a problem can link to linked to one:
+/// asthma to the flu vaccination, the smoking status, the active penicillin allergy
+/// and the diabetes referral (the suite's checks ask only that each kind be linked).
+fn linked() -> openmig_domain::GpRecord {
+    fixtures::example_variant(nhs(900_000_710), |r| {
+        let asthma = r.problems.iter_mut().find(|p| p.meta.id == fixtures::ids::ASTHMA).unwrap();
+        asthma.related = vec![
+            fixtures::ids::FLU_VACCINATION,
+            fixtures::ids::EX_SMOKER,
+            fixtures::ids::PENICILLIN_ALLERGY,
+            fixtures::ids::DIABETES_REFERRAL,
+        ];
+    })
+}
+
+/// The example record with no problem linked to anything.
+fn unlinked() -> openmig_domain::GpRecord {
+    fixtures::example_variant(nhs(900_000_711), |r| {
+        r.problems.iter_mut().for_each(|p| p.related.clear());
+        let problems: Vec<_> = r.problems.iter().map(|p| p.meta.id).collect();
+        r.encounters.iter_mut().for_each(|e| e.linked.retain(|id| !problems.contains(id)));
+    })
+}
+
+/// The scenario's request about `record`, served with the usual patients.
+async fn request_about(record: openmig_domain::GpRecord, items: impl FnOnce(&str) -> Vec<Value>) -> (String, Answer) {
+    let nhs = record.patient.nhs_number.to_string();
+    let store = store_with(vec![record]);
+    let body = parameters(items(&nhs));
+    let answer = send(app(&store), request_builder(ODS).body(Body::from(body.to_string())).unwrap()).await;
+    (nhs, answer)
+}
+
 fn unknown_patient() -> String {
     nhs(900_000_990).to_string()
 }
@@ -55,7 +91,38 @@ mod structured_allergies {
         check::allergies_list_has_allergies(&answer.body);
         check::lists_are_valid(&answer.body);
         check::no_operation_outcome(&answer.body);
-        assert!(check::of_kind(&answer.body, "Condition").is_empty(), "C-NO-PROBLEMS");
+        check::no_linked_problems(&answer.body);
+    }
+
+    #[tokio::test]
+    async fn retrieve_the_allergy_structured_record_section_for_a_patient_including_resolved_allergies_with_linked_problems()
+     {
+        let (nhs, answer) = request_about(linked(), |nhs| vec![nhs_param(nhs), allergies(true)]).await;
+        check::std(answer.status, &answer.body, &nhs, TRACE_ID);
+        check::allergies_are_valid(&answer.body);
+        check::no_duplicates(&answer.body);
+        check::lists(&answer.body, &[check::ALLERGIES, check::ENDED_ALLERGIES, check::LINKED_PROBLEMS], &[]);
+        check::allergies_list_has_allergies(&answer.body);
+        check::lists_are_valid(&answer.body);
+        check::no_operation_outcome(&answer.body);
+        check::linked_problems_list(&answer.body);
+        check::problem_resources_are_valid(&answer.body);
+        check::a_problem_links_to(&answer.body, "AllergyIntolerance");
+    }
+
+    #[tokio::test]
+    async fn retrieve_the_allergy_structured_record_for_a_patient_with_problems_linked_but_excluding_resolved_allergies()
+     {
+        let (nhs, answer) = request_about(linked(), |nhs| vec![nhs_param(nhs), allergies(false)]).await;
+        check::std(answer.status, &answer.body, &nhs, TRACE_ID);
+        check::no_duplicates(&answer.body);
+        check::lists(&answer.body, &[check::ALLERGIES, check::LINKED_PROBLEMS], &[check::ENDED_ALLERGIES]);
+        check::allergies_are_valid(&answer.body);
+        check::allergies_list_has_allergies(&answer.body);
+        check::no_operation_outcome(&answer.body);
+        check::linked_problems_list(&answer.body);
+        check::problem_resources_are_valid(&answer.body);
+        check::a_problem_links_to(&answer.body, "AllergyIntolerance");
     }
 
     #[tokio::test]
@@ -189,13 +256,14 @@ mod structured_medications {
     #[tokio::test]
     async fn retrieve_the_medication_structured_record_section_for_a_patient_with_no_problems_and_including_prescription_issues()
      {
-        let answer = request(vec![nhs_param(EXAMPLE_NHS), medication(true)]).await;
-        check::std(answer.status, &answer.body, EXAMPLE_NHS, TRACE_ID);
+        let (nhs, answer) = request_about(unlinked(), |nhs| vec![nhs_param(nhs), medication(true)]).await;
+        check::std(answer.status, &answer.body, &nhs, TRACE_ID);
         check::no_duplicates(&answer.body);
         check::lists(&answer.body, &[check::MEDICATIONS], &[]);
         check::medications_are_valid(&answer.body);
         check::lists_are_valid(&answer.body);
         check::no_operation_outcome(&answer.body);
+        check::no_linked_problems(&answer.body);
         assert!(
             !check::of_kind(&answer.body, "MedicationRequest").iter().all(|r| r["intent"] == "plan"),
             "issues are sent"
@@ -203,14 +271,51 @@ mod structured_medications {
     }
 
     #[tokio::test]
-    async fn retrieve_the_medication_structured_record_section_for_a_patient_with_no_problems_and_excluding_prescription_issues()
+    async fn retrieve_the_medication_structured_record_section_for_a_patient_with_problems_linked_and_including_prescription_issues()
      {
-        let answer = request(vec![nhs_param(EXAMPLE_NHS), medication(false)]).await;
-        check::std(answer.status, &answer.body, EXAMPLE_NHS, TRACE_ID);
+        let answer = request(vec![nhs_param(EXAMPLE_NHS), medication(true)]).await;
+        problems_linked_to_medicines(&answer);
+        assert!(
+            !check::of_kind(&answer.body, "MedicationRequest").iter().all(|r| r["intent"] == "plan"),
+            "issues are sent"
+        );
+    }
+
+    #[tokio::test]
+    async fn retrieve_the_medication_structured_record_for_a_patient_with_no_problems_and_excluding_prescription_issues()
+     {
+        let (nhs, answer) = request_about(unlinked(), |nhs| vec![nhs_param(nhs), medication(false)]).await;
+        check::std(answer.status, &answer.body, &nhs, TRACE_ID);
+        check::lists(&answer.body, &[check::MEDICATIONS], &[]);
         check::medications_are_valid(&answer.body);
         // C-MED-NOISSUES
         assert!(check::of_kind(&answer.body, "MedicationRequest").iter().all(|r| r["intent"] == "plan"));
         check::no_operation_outcome(&answer.body);
+        check::no_linked_problems(&answer.body);
+    }
+
+    #[tokio::test]
+    async fn retrieve_the_medication_structured_record_for_a_patient_with_problems_linked_and_excluding_prescription_issues()
+     {
+        let answer = request(vec![nhs_param(EXAMPLE_NHS), medication(false)]).await;
+        problems_linked_to_medicines(&answer);
+        assert!(check::of_kind(&answer.body, "MedicationRequest").iter().all(|r| r["intent"] == "plan"));
+    }
+
+    /// The checks of both "…with problems linked…" scenarios.
+    fn problems_linked_to_medicines(answer: &Answer) {
+        check::std(answer.status, &answer.body, EXAMPLE_NHS, TRACE_ID);
+        check::no_duplicates(&answer.body);
+        check::lists(&answer.body, &[check::MEDICATIONS, check::LINKED_PROBLEMS], &[]);
+        check::medications_are_valid(&answer.body);
+        check::lists_are_valid(&answer.body);
+        check::no_operation_outcome(&answer.body);
+        check::linked_problems_list(&answer.body);
+        check::problem_resources_are_valid(&answer.body);
+        check::a_problem_links_to(&answer.body, "MedicationRequest");
+        check::medication_requests_name_their_medication(&answer.body);
+        check::statements_name_their_plan_and_medication(&answer.body);
+        check::medications_list_names_statements(&answer.body);
     }
 
     #[tokio::test]
@@ -284,6 +389,34 @@ mod structured_problems {
     use super::*;
 
     #[tokio::test]
+    async fn verify_response_for_a_patient_with_problems_linked_to_some_clinical_items() {
+        let answer = request(vec![nhs_param(EXAMPLE_NHS), json!({ "name": "includeProblems" })]).await;
+        let bundle = &answer.body;
+        check::std(answer.status, bundle, EXAMPLE_NHS, TRACE_ID);
+        check::no_duplicates(bundle);
+        check::problems_are_valid(bundle);
+        check::lists_are_valid(bundle);
+        check::no_operation_outcome(bundle);
+        check::a_problem_links_to(bundle, "MedicationRequest");
+        check::medication_requests_name_their_medication(bundle);
+        check::statements_name_their_plan_and_medication(bundle);
+        check::a_problem_links_to(bundle, "Observation");
+        check::a_problem_was_recorded_in_a_consultation_sent_without_its_lists(bundle);
+        check::secondary_list_is_valid(
+            bundle,
+            "Problems - uncategorised data related to problems",
+            "problems-uncategorised-data-related-to-problems",
+            "Observation",
+        );
+        check::secondary_list_is_valid(
+            bundle,
+            "Problems - medications related to problems",
+            "problems-medications-related-to-problems",
+            "MedicationStatement",
+        );
+    }
+
+    #[tokio::test]
     async fn retrieve_problems_structured_record_with_significance_part_parameter_expected_success() {
         let answer = request(vec![nhs_param(EXAMPLE_NHS), json!({ "name": "includeProblems" })]).await;
         check::std(answer.status, &answer.body, EXAMPLE_NHS, TRACE_ID);
@@ -342,6 +475,15 @@ mod structured_immunizations {
         check::lists(&answer.body, &["Immunisations"], &[]);
         check::lists_are_valid(&answer.body);
         check::no_operation_outcome(&answer.body);
+        check::no_linked_problems(&answer.body);
+    }
+
+    #[tokio::test]
+    async fn verify_immunizations_structured_record_for_a_patient_with_immunizations_associated_to_problems() {
+        let (nhs, answer) =
+            request_about(linked(), |nhs| vec![nhs_param(nhs), json!({ "name": "includeImmunisations" })]).await;
+        linked_to_problems(&answer, &nhs, "Immunisations", "Immunization");
+        check::immunisations_are_valid(&answer.body);
     }
 
     #[tokio::test]
@@ -361,12 +503,21 @@ mod structured_uncategorised {
 
     #[tokio::test]
     async fn verify_uncategorised_structured_record_for_a_patient_with_uncategorised_data_not_linked_to_any_problems() {
-        let answer = request(vec![nhs_param(EXAMPLE_NHS), json!({ "name": "includeUncategorisedData" })]).await;
-        check::std(answer.status, &answer.body, EXAMPLE_NHS, TRACE_ID);
+        let (nhs, answer) =
+            request_about(unlinked(), |nhs| vec![nhs_param(nhs), json!({ "name": "includeUncategorisedData" })]).await;
+        check::std(answer.status, &answer.body, &nhs, TRACE_ID);
         check::uncategorised_are_valid(&answer.body);
         check::lists(&answer.body, &["Uncategorised data"], &[]);
         check::lists_are_valid(&answer.body);
         check::no_operation_outcome(&answer.body);
+        check::no_linked_problems(&answer.body);
+    }
+
+    #[tokio::test]
+    async fn verify_uncategorised_structured_record_for_a_patient_with_uncategorised_data_associated_to_problems() {
+        let answer = request(vec![nhs_param(EXAMPLE_NHS), json!({ "name": "includeUncategorisedData" })]).await;
+        linked_to_problems(&answer, EXAMPLE_NHS, "Uncategorised data", "Observation");
+        check::uncategorised_are_valid(&answer.body);
     }
 }
 
@@ -382,6 +533,15 @@ mod structured_referrals {
         check::lists(&answer.body, &["Outbound referral"], &[]);
         check::lists_are_valid(&answer.body);
         check::no_operation_outcome(&answer.body);
+        check::no_linked_problems(&answer.body);
+    }
+
+    #[tokio::test]
+    async fn verify_referrals_structured_record_for_a_patient_with_referrals_associated_to_problems() {
+        let (nhs, answer) =
+            request_about(linked(), |nhs| vec![nhs_param(nhs), json!({ "name": "includeReferrals" })]).await;
+        linked_to_problems(&answer, &nhs, "Outbound referral", "ReferralRequest");
+        check::referrals_are_valid(&answer.body);
     }
 
     #[tokio::test]
@@ -391,4 +551,18 @@ mod structured_referrals {
         check::std(answer.status, &answer.body, &nhs, TRACE_ID);
         check::empty_lists_say_so(&answer.body);
     }
+}
+
+/// The checks every "…associated to Problems" scenario makes of an area whose primary
+/// List is titled `title` and holds `kind`s: that List and the related-problems List
+/// only, the problems valid, and one linked to a `kind` in the Bundle.
+fn linked_to_problems(answer: &Answer, nhs: &str, title: &str, kind: &str) {
+    check::std(answer.status, &answer.body, nhs, TRACE_ID);
+    check::no_duplicates(&answer.body);
+    check::lists(&answer.body, &[title, check::LINKED_PROBLEMS], &[]);
+    check::lists_are_valid(&answer.body);
+    check::no_operation_outcome(&answer.body);
+    check::linked_problems_list(&answer.body);
+    check::problem_resources_are_valid(&answer.body);
+    check::a_problem_links_to(&answer.body, kind);
 }

@@ -119,8 +119,8 @@ use openmig_domain::{EntryId, GpRecord, PartialDate, SnomedCode};
 use serde_json::{Value, json};
 
 use super::context::Context;
-use super::lists::ListBuilder;
-use super::problems::Link;
+use super::lists::{ListBuilder, SecondaryList};
+use super::problems::{Link, Target};
 use super::withholding::is_withheld;
 use super::{
     ConsultationOptions, StructuredOptions, allergies, day, ids, immunisations, investigations, key, local_date_time,
@@ -509,16 +509,26 @@ fn pull_problem(
 ) {
     let mut related = Vec::new();
     for id in &problem.related {
-        match problems::link(cx, record, all, *id) {
+        match problems::link(record, *id) {
             Link::None => {}
-            Link::Withheld => list.withheld(),
-            Link::Item { reference, resources } => {
-                pulled.add_all(resources);
-                related.push(reference);
+            Link::Withheld(_) => list.withheld(),
+            Link::Item(target) => {
+                pulled.add_all(target.resources(cx, all));
+                related.push(target.reference(cx));
             }
         }
     }
-    pulled.add(problems::condition(cx, problem, &related));
+    pulled.add(problems::condition(cx, problem, &related, None));
+}
+
+/// A consultation that links a problem, as the problems area refers to it: its
+/// Encounter alone, when the consultation can be returned at all.
+pub(crate) fn problem_link<'r>(record: &'r GpRecord, encounter: &'r Encounter) -> Link<'r> {
+    match classify(record, encounter) {
+        Shape::Empty => Link::None,
+        Shape::Withheld => Link::Withheld(SecondaryList::Consultations),
+        Shape::Shared(_) => Link::Item(Target::Consultation(encounter)),
+    }
 }
 
 /// Which of a linked medicine's resources a consultation on `day` refers to: whether
@@ -551,7 +561,7 @@ fn item(reference: String) -> Value {
 }
 
 /// `Encounter/…`.
-fn encounter_reference(cx: &Context<'_>, encounter: &Encounter) -> String {
+pub(crate) fn encounter_reference(cx: &Context<'_>, encounter: &Encounter) -> String {
     format!("Encounter/{}", ids::entry("encounter", cx.nhs, encounter.meta.id))
 }
 
@@ -610,7 +620,7 @@ fn encounter_type(code: Option<SnomedCode>, label: &str) -> Value {
 }
 
 /// `CareConnect-GPC-Encounter-1` (see the module docs).
-fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
+pub(crate) fn encounter_resource(cx: &mut Context<'_>, encounter: &Encounter) -> Value {
     let label = encounter.type_label();
     let mut period = json!({ "start": local_date_time(encounter.start) });
     if let Some(end) = encounter.start.checked_add_signed(TimeDelta::minutes(i64::from(encounter.duration_minutes))) {

@@ -1,10 +1,17 @@
-//! The primary `List` of a clinical area (`CareConnect-GPC-List-1`).
+//! The primary `List` of a clinical area and the secondary Lists of the items linked to
+//! problems (`CareConnect-GPC-List-1`).
 //!
 //! gpconnect.md §3: status `current`, mode `snapshot`, fixed SNOMED code and title,
 //! subject the Patient, the `clinicalSetting` extension, no `id` or `meta`; an empty List
 //! carries `emptyReason` `no-content-recorded` and the note "Information not available";
 //! a List an item was withheld from (here, or by the practice whose answer is being
-//! relayed) carries the `confidential-items` warning and its note text. Several note texts are concatenated into one note, one per line.
+//! relayed) carries the `confidential-items` warning and its note text. Several note
+//! texts are concatenated into one note, one per line.
+//!
+//! A secondary List (GP Connect page "Using lists to return data") is built the same way
+//! but coded in `GPConnect-SecondaryListValues-1`, and is sent only when it has an entry
+//! or a warning: "secondary lists will never return an empty list with no warning
+//! codes".
 
 use serde_json::{Value, json};
 
@@ -12,9 +19,65 @@ use super::context::Context;
 use super::section::Section;
 use super::{snomed_concept, urls};
 
-/// One primary List being assembled.
+/// The secondary Lists openmig sends: one per kind of item a problem links to, and the
+/// one List of problems linked to the query's items that its primary Lists do not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SecondaryList {
+    Allergies,
+    Consultations,
+    Immunisations,
+    Medications,
+    Referrals,
+    Uncategorised,
+    LinkedProblems,
+}
+
+impl SecondaryList {
+    /// Every one, in the order they are sent.
+    pub const ALL: [SecondaryList; 7] = [
+        SecondaryList::Allergies,
+        SecondaryList::Consultations,
+        SecondaryList::Immunisations,
+        SecondaryList::Medications,
+        SecondaryList::Referrals,
+        SecondaryList::Uncategorised,
+        SecondaryList::LinkedProblems,
+    ];
+
+    /// The code; its display is also the List's title.
+    pub fn code(self) -> (&'static str, &'static str) {
+        match self {
+            SecondaryList::Allergies => {
+                ("problems-allergies-related-to-problems", "Problems - allergies related to problems")
+            }
+            SecondaryList::Consultations => {
+                ("problems-consultations-related-to-problems", "Problems - consultations related to problems")
+            }
+            SecondaryList::Immunisations => {
+                ("problems-immunisations-related-to-problems", "Problems - immunisations related to problems")
+            }
+            SecondaryList::Medications => {
+                ("problems-medications-related-to-problems", "Problems - medications related to problems")
+            }
+            SecondaryList::Referrals => {
+                ("problems-outbound-referrals-related-to-problems", "Problems - outbound referrals related to problems")
+            }
+            SecondaryList::Uncategorised => {
+                ("problems-uncategorised-data-related-to-problems", "Problems - uncategorised data related to problems")
+            }
+            SecondaryList::LinkedProblems => (
+                "problems-linked-problems-not-relating-to-the-primary-query",
+                "Problems - linked problems not relating to the primary query",
+            ),
+        }
+    }
+}
+
+/// One List being assembled.
 pub(crate) struct ListBuilder {
+    system: &'static str,
     code: (&'static str, &'static str),
+    secondary: Option<SecondaryList>,
     items: Vec<Value>,
     contained: Vec<Value>,
     withheld: bool,
@@ -23,7 +86,24 @@ pub(crate) struct ListBuilder {
 impl ListBuilder {
     /// An empty List with this SNOMED `(code, title)`.
     pub fn new(code: (&'static str, &'static str)) -> Self {
-        ListBuilder { code, items: Vec::new(), contained: Vec::new(), withheld: false }
+        ListBuilder {
+            system: urls::SNOMED,
+            code,
+            secondary: None,
+            items: Vec::new(),
+            contained: Vec::new(),
+            withheld: false,
+        }
+    }
+
+    /// An empty secondary List.
+    pub fn secondary(list: SecondaryList) -> Self {
+        ListBuilder {
+            system: urls::SECONDARY_LIST_SYSTEM,
+            code: list.code(),
+            secondary: Some(list),
+            ..Self::new(("", ""))
+        }
     }
 
     /// Adds an entry referring to a resource elsewhere in the Bundle.
@@ -43,15 +123,25 @@ impl ListBuilder {
         self.withheld = true;
     }
 
+    /// A secondary List, when it has an entry or withheld one (see the module docs).
+    pub fn build_if_needed(self, cx: &Context<'_>) -> Option<Value> {
+        (!self.items.is_empty() || self.withheld).then(|| self.build(cx))
+    }
+
     /// The `List` resource.
     pub fn build(self, cx: &Context<'_>) -> Value {
         let (code, title) = self.code;
+        // What the record's own source withheld is said on its section's primary List
+        // (a source's secondary List warning reads as the Problems section's, see
+        // [`Section::of_secondary_list`]), never on a secondary List: which problem the
+        // item was linked to is not known here.
+        let section = if self.secondary.is_some() { None } else { Section::of_list(code) };
         let mut extension = vec![json!({
             "url": urls::CLINICAL_SETTING_EXTENSION,
             "valueCodeableConcept": snomed_concept(urls::GENERAL_PRACTICE_SERVICE.0, urls::GENERAL_PRACTICE_SERVICE.1),
         })];
         let mut notes = Vec::new();
-        if self.withheld || cx.withheld_upstream(Section::of_list(code)) {
+        if self.withheld || cx.withheld_upstream(section) {
             extension.push(json!({ "url": urls::LIST_WARNING_EXTENSION, "valueCode": urls::CONFIDENTIAL_ITEMS }));
             notes.push(urls::CONFIDENTIAL_ITEMS_NOTE);
         }
@@ -65,7 +155,7 @@ impl ListBuilder {
         list["status"] = json!("current");
         list["mode"] = json!("snapshot");
         list["title"] = json!(if code == urls::UNCATEGORISED_LIST.0 { urls::UNCATEGORISED_LIST_TITLE } else { title });
-        list["code"] = snomed_concept(code, title);
+        list["code"] = json!({ "coding": [{ "system": self.system, "code": code, "display": title }] });
         list["subject"] = cx.patient_ref();
         if self.items.is_empty() {
             list["emptyReason"] = json!({

@@ -8,8 +8,11 @@
 //! - allergies (`AllergyIntolerance`, ended ones contained in "Ended allergies");
 //! - medication (`Medication`, `MedicationStatement`, `MedicationRequest` plan/order),
 //!   with the `medicationSearchFromDate` filter;
-//! - problems (`Condition` ProblemHeader with significance and `relatedClinicalContent`,
-//!   status/significance filters, linked items pulled into the Bundle);
+//! - problems (`Condition` ProblemHeader with significance, `relatedClinicalContent` and
+//!   the consultation it was recorded in as `context`, status/significance filters,
+//!   linked items pulled into the Bundle and listed in the secondary "Problems - …
+//!   related to problems" Lists); whatever was asked for, the problems linked to the
+//!   items returned, in "Problems - linked problems not relating to the primary query";
 //! - immunisations (`Immunization`, not-given ones only on request);
 //! - referrals (`ReferralRequest`, `referralSearchPeriod` on `authoredOn`);
 //! - uncategorised data (`Observation` for vital signs and social history, with the
@@ -22,8 +25,8 @@
 //!
 //! Not mapped yet: investigation `ProcedureRequest`s, `Specimen`s and test groups, diary
 //! entries (the record holds none), immunisation consent status Observations
-//! (`includeStatus`), the secondary Lists of linked items (e.g. problems' related
-//! medications, consultations' contained medications) and the
+//! (`includeStatus`), links between problems, the consultations' secondary Lists (e.g.
+//! "Consultations - medications contained in consultations") and the
 //! `data-in-transit`/`data-awaiting-filing` warnings. Request validation (forbidden
 //! combinations, dates not in the future) is the caller's.
 //!
@@ -192,9 +195,11 @@ impl StructuredOptions {
 /// The Bundle always holds the Patient, the practice Organization and, when known, the
 /// usual GP's Practitioner and PractitionerRole, then one primary List per requested area
 /// followed by that area's resources, in the order allergies, medication, immunisations,
-/// referrals, uncategorised, investigations, problems (followed by the linked items no
-/// other area returned), consultations (last, followed by the items they refer to that no
-/// other area returned).
+/// referrals, uncategorised, investigations, problems (with their secondary Lists,
+/// followed by the linked items no other area returned), consultations (followed by the
+/// items they refer to that no other area returned), and last the problems linked to the
+/// other areas' items that the Problems List does not hold, with their List. No resource
+/// is sent twice.
 pub fn structured_bundle(
     record: &GpRecord,
     practice: &Practice,
@@ -240,15 +245,18 @@ pub fn relayed_structured_bundle(
         clinical.extend(investigations::area(&mut cx, record, investigation_options));
     }
     // Problems, then consultations, last: they pull in linked items the other areas did
-    // not return.
+    // not return. Then the problems linked to the other areas' items.
+    let primary = keys(&clinical);
     if let Some(problem_options) = &options.problems {
-        let present = keys(&clinical);
-        clinical.extend(problems::area(&mut cx, record, problem_options, options, &present));
+        clinical.extend(problems::area(&mut cx, record, problem_options, options, &primary));
     }
     if let Some(consultation_options) = &options.consultations {
         let present = keys(&clinical);
         clinical.extend(consultations::area(&mut cx, record, consultation_options, options, &present));
     }
+    let present = keys(&clinical);
+    clinical.extend(problems::linked_problems(&mut cx, record, &primary, &present));
+    dedupe(&mut clinical);
 
     let mut resources = demographics::resources(&mut cx, record);
     resources.extend(clinical);
@@ -267,6 +275,13 @@ pub fn relayed_structured_bundle(
 /// The `Type/id` of every resource with an id (contained resources are not looked at).
 fn keys(resources: &[Value]) -> HashSet<String> {
     resources.iter().filter_map(key).collect()
+}
+
+/// Keeps the first of resources with the same `Type/id`: a consultation the problems
+/// area pulled in is the consultations area's own too, built the same way.
+fn dedupe(resources: &mut Vec<Value>) {
+    let mut seen = HashSet::new();
+    resources.retain(|resource| key(resource).is_none_or(|key| seen.insert(key)));
 }
 
 /// `Type/id` of a resource, when it has both.

@@ -6,39 +6,55 @@
 //! returned when it matches any pair (a missing part matches everything); no pair at all
 //! returns every problem.
 //!
-//! Linked items (gpconnect.md §3: "problems -> `Condition` (ProblemHeader) + all linked
-//! items (via `relatedClinicalContent`…)"). For each entry in `Problem.related` that
-//! openmig maps to a resource — a medication (referred to by its MedicationStatement),
-//! an uncategorised Observation, an Immunization or a ReferralRequest — the Condition
-//! carries a `relatedClinicalContent` extension referring to it, and the Bundle carries
-//! the item even when its own area was not requested or its own area's filter left it out:
-//! a medicine brings its Medication, MedicationStatement and plan, plus its issues unless
-//! medication was requested with `includePrescriptionIssues` false. Pulled-in items are
-//! not added to their own area's primary List (they are not part of that query); the
-//! secondary "…related to problems" Lists that would list them are not built yet.
-//! Linked entries of kinds not mapped yet (laboratory results, consultations, allergies,
-//! other problems, alerts) get no extension, so no reference dangles.
+//! Linked items (GP Connect pages "Linkages" and "Problems guidance"). For each entry in
+//! `Problem.related` that openmig maps to a resource (a medicine, an active allergy, an
+//! uncategorised Observation, an Immunization or a ReferralRequest), and for each
+//! consultation that links the problem (`Encounter.linked`), the Condition carries a
+//! `relatedClinicalContent` extension referring to it: a medicine by its plan
+//! `MedicationRequest`, as the Problems guidance says ("for a Medication or Medical
+//! Device prescription plan - reference the MedicationRequest (intent = plan)"). The
+//! consultation in which the problem was recorded (an encounter that links it and
+//! started on the day it was recorded) is also its `context`. The Bundle carries every
+//! linked item even when its own area was not requested or left it out: a medicine
+//! brings its Medication, MedicationStatement and plan, plus its issues unless
+//! medication was requested with `includePrescriptionIssues` false; a consultation
+//! brings its Encounter only, not its structure Lists. Pulled-in items are not added to
+//! their own area's primary List (they are not part of that query) but to this area's
+//! secondary List of their kind ("Problems - medications related to problems" and the
+//! rest; a medicine there by its MedicationStatement, as NHS England's provider tests
+//! expect). Ended allergies (which GP Connect carries only contained in the "Ended
+//! allergies" List), laboratory results, alerts and links between problems get no
+//! extension, so no reference dangles.
+//!
+//! Problems linked to the other areas' items ([`linked_problems`]): whatever was asked
+//! for, a problem linked to an item of another area's primary List is in the Bundle, in
+//! the one List "Problems - linked problems not relating to the primary query" unless
+//! the Problems List already holds it (the Linkages page: each area's answer includes
+//! "the ProblemHeader (Condition) profiles of any directly linked Problems").
 //!
 //! Withholding: a withheld problem is left out and the Problems List warns. A withheld
-//! linked item is neither referenced nor pulled in, and the Problems List warns in place
-//! of the secondary List it would have been in. Items linked only from a withheld
-//! problem are not pulled in through it.
+//! linked item is neither referenced nor pulled in, and the secondary List of its kind
+//! warns ("the warning code will be present in both lists"). Items linked only from a
+//! withheld problem are not pulled in through it.
 
 use std::collections::HashSet;
 
-use openmig_domain::record::{Problem, ProblemStatus, Significance};
+use openmig_domain::record::{
+    Allergy, Encounter, Immunisation, Medication, Observation, Problem, ProblemStatus, Referral, Significance,
+};
 use openmig_domain::{EntryId, GpRecord};
 use serde_json::{Value, json};
 
 use super::context::Context;
-use super::lists::ListBuilder;
+use super::lists::{ListBuilder, SecondaryList};
 use super::withholding::is_withheld;
 use super::{
-    ProblemOptions, StructuredOptions, day, ids, immunisations, medications, partial, profile_meta, referrals,
-    snomed_concept, uncategorised, urls,
+    ProblemOptions, StructuredOptions, allergies, consultations, day, ids, immunisations, medications, partial,
+    profile_meta, referrals, snomed_concept, uncategorised, urls,
 };
 
-/// The area's List, its Conditions, then the linked items not already in the Bundle.
+/// The area's List and secondary Lists, its Conditions, then the linked items not
+/// already in the Bundle.
 ///
 /// `present` holds the `Type/id` of every resource the other areas already put in the
 /// Bundle; `all` is the whole request (whether medication issues were asked for).
@@ -50,6 +66,7 @@ pub(crate) fn area(
     present: &HashSet<String>,
 ) -> Vec<Value> {
     let mut list = ListBuilder::new(urls::PROBLEMS_LIST);
+    let mut secondary: Vec<ListBuilder> = SecondaryList::ALL.into_iter().map(ListBuilder::secondary).collect();
     let mut conditions = Vec::new();
     let mut linked = Vec::new();
     let mut pulled: HashSet<String> = HashSet::new();
@@ -59,24 +76,72 @@ pub(crate) fn area(
             continue;
         }
         let mut related = Vec::new();
-        for id in &problem.related {
-            match link(cx, record, all, *id) {
+        for link in links(record, problem) {
+            match link {
                 Link::None => {}
-                Link::Withheld => list.withheld(),
-                Link::Item { reference, resources } => {
-                    if !present.contains(&reference) && pulled.insert(reference.clone()) {
-                        linked.extend(resources);
+                Link::Withheld(kind) => secondary[kind as usize].withheld(),
+                Link::Item(target) => {
+                    let reference = target.reference(cx);
+                    let listed = target.listed(cx);
+                    if pulled.insert(listed.clone()) {
+                        secondary[target.kind() as usize].item(listed);
+                        if !present.contains(&reference) {
+                            linked.extend(target.resources(cx, all));
+                        }
                     }
                     related.push(reference);
                 }
             }
         }
         list.item(reference(cx, problem));
-        conditions.push(condition(cx, problem, &related));
+        let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
+        conditions.push(condition(cx, problem, &related, context.as_deref()));
     }
     let mut out = vec![list.build(cx)];
+    out.extend(secondary.into_iter().filter_map(|list| list.build_if_needed(cx)));
     out.extend(conditions);
     out.extend(linked);
+    out
+}
+
+/// The problems linked to the items of the other areas' primary Lists (`primary`, their
+/// resources' `Type/id`) that the Bundle does not hold yet (`present`), with their List
+/// (see the module docs); nothing when there are none. Each Condition refers only to
+/// the linked items the Bundle holds, so none of its references dangles.
+pub(crate) fn linked_problems(
+    cx: &mut Context<'_>,
+    record: &GpRecord,
+    primary: &HashSet<String>,
+    present: &HashSet<String>,
+) -> Vec<Value> {
+    let mut list = ListBuilder::secondary(SecondaryList::LinkedProblems);
+    let mut conditions = Vec::new();
+    for problem in &record.problems {
+        if present.contains(&reference(cx, problem)) {
+            continue;
+        }
+        let targets: Vec<String> = links(record, problem)
+            .into_iter()
+            .filter_map(|link| match link {
+                Link::Item(target) => Some(target.reference(cx)),
+                _ => None,
+            })
+            .collect();
+        if !targets.iter().any(|target| primary.contains(target)) {
+            continue;
+        }
+        if withheld(problem) {
+            list.withheld();
+            continue;
+        }
+        let related: Vec<String> = targets.into_iter().filter(|target| present.contains(target)).collect();
+        let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
+        list.item(reference(cx, problem));
+        conditions.push(condition(cx, problem, &related, context.as_deref()));
+    }
+    let Some(list) = list.build_if_needed(cx) else { return Vec::new() };
+    let mut out = vec![list];
+    out.extend(conditions);
     out
 }
 
@@ -98,64 +163,150 @@ fn matches(options: &ProblemOptions, problem: &Problem) -> bool {
         })
 }
 
-/// What a linked entry id becomes.
-pub(crate) enum Link {
+/// What one of a problem's links becomes.
+pub(crate) enum Link<'r> {
     /// Not a kind openmig maps (or no such entry): no extension.
     None,
-    /// Withheld: no extension, and the List warns.
-    Withheld,
-    /// The reference the extension carries and the item's resources (its reference first).
-    Item { reference: String, resources: Vec<Value> },
+    /// Withheld: no extension, and the secondary List of its kind warns.
+    Withheld(SecondaryList),
+    /// Sent.
+    Item(Target<'r>),
+}
+
+/// The links of `problem`: its related entries, then the consultations that link it.
+pub(crate) fn links<'r>(record: &'r GpRecord, problem: &Problem) -> Vec<Link<'r>> {
+    let mut out: Vec<Link<'r>> = problem.related.iter().map(|id| link(record, *id)).collect();
+    out.extend(
+        record
+            .encounters
+            .iter()
+            .filter(|encounter| encounter.linked.contains(&problem.meta.id))
+            .map(|encounter| consultations::problem_link(record, encounter)),
+    );
+    out
+}
+
+/// The consultation `problem` was recorded in: the first that links it and started on
+/// the day it was recorded.
+fn recorded_in(cx: &Context<'_>, record: &GpRecord, problem: &Problem) -> Option<String> {
+    record
+        .encounters
+        .iter()
+        .find(|e| e.linked.contains(&problem.meta.id) && e.start.date() == problem.meta.recorded_on)
+        .map(|encounter| consultations::encounter_reference(cx, encounter))
 }
 
 /// What the problem's linked entry `id` becomes (see the module docs).
-pub(crate) fn link(cx: &mut Context<'_>, record: &GpRecord, all: &StructuredOptions, id: EntryId) -> Link {
-    if let Some(medication) = record.medications.iter().find(|m| m.meta.id == id) {
-        if medications::withheld(medication) {
-            return Link::Withheld;
-        }
-        let issues = all.medication.is_none_or(|m| m.include_prescription_issues);
-        return Link::Item {
-            reference: medications::reference(cx, medication),
-            resources: medications::resources_for(cx, medication, issues),
-        };
+pub(crate) fn link(record: &GpRecord, id: EntryId) -> Link<'_> {
+    match Target::of(record, id) {
+        None => Link::None,
+        Some(target) if target.withheld() => Link::Withheld(target.kind()),
+        Some(target) => Link::Item(target),
     }
-    if let Some(observation) =
-        record.observations.iter().find(|o| o.meta.id == id && uncategorised::is_uncategorised(o))
-    {
-        if uncategorised::withheld(observation) {
-            return Link::Withheld;
-        }
-        return Link::Item {
-            reference: uncategorised::reference(cx, observation),
-            resources: vec![uncategorised::observation_resource(cx, observation)],
+}
+
+/// What a problem's link refers to.
+pub(crate) enum Target<'r> {
+    Medication(&'r Medication),
+    Allergy(&'r Allergy),
+    Observation(&'r Observation),
+    Immunisation(&'r Immunisation),
+    Referral(&'r Referral),
+    /// A consultation, sent as its Encounter alone.
+    Consultation(&'r Encounter),
+}
+
+impl<'r> Target<'r> {
+    /// The entry `id`, when it is of a kind a problem's related item can be (a
+    /// consultation links the problem from its side instead).
+    fn of(record: &'r GpRecord, id: EntryId) -> Option<Target<'r>> {
+        let medication = || record.medications.iter().find(|m| m.meta.id == id).map(Target::Medication);
+        let allergy = || record.allergies.iter().find(|a| a.meta.id == id && a.is_active()).map(Target::Allergy);
+        let observation = || {
+            record
+                .observations
+                .iter()
+                .find(|o| o.meta.id == id && uncategorised::is_uncategorised(o))
+                .map(Target::Observation)
         };
+        let immunisation = || record.immunisations.iter().find(|i| i.meta.id == id).map(Target::Immunisation);
+        let referral = || record.referrals.iter().find(|r| r.meta.id == id).map(Target::Referral);
+        medication().or_else(allergy).or_else(observation).or_else(immunisation).or_else(referral)
     }
-    if let Some(immunisation) = record.immunisations.iter().find(|i| i.meta.id == id) {
-        if immunisations::withheld(immunisation) {
-            return Link::Withheld;
+
+    fn withheld(&self) -> bool {
+        match self {
+            Target::Medication(m) => medications::withheld(m),
+            Target::Allergy(a) => allergies::withheld(a),
+            Target::Observation(o) => uncategorised::withheld(o),
+            Target::Immunisation(i) => immunisations::withheld(i),
+            Target::Referral(r) => referrals::withheld(r),
+            Target::Consultation(_) => false,
         }
-        return Link::Item {
-            reference: immunisations::reference(cx, immunisation),
-            resources: vec![immunisations::immunization(cx, immunisation)],
-        };
     }
-    if let Some(referral) = record.referrals.iter().find(|r| r.meta.id == id) {
-        if referrals::withheld(referral) {
-            return Link::Withheld;
+
+    /// The secondary List it is in.
+    pub fn kind(&self) -> SecondaryList {
+        match self {
+            Target::Medication(_) => SecondaryList::Medications,
+            Target::Allergy(_) => SecondaryList::Allergies,
+            Target::Observation(_) => SecondaryList::Uncategorised,
+            Target::Immunisation(_) => SecondaryList::Immunisations,
+            Target::Referral(_) => SecondaryList::Referrals,
+            Target::Consultation(_) => SecondaryList::Consultations,
         }
-        return Link::Item {
-            reference: referrals::reference(cx, referral),
-            resources: vec![referrals::referral_request(cx, referral)],
-        };
     }
-    Link::None
+
+    /// What the Condition's `relatedClinicalContent` refers to: a medicine's plan, as
+    /// the Problems guidance says.
+    pub fn reference(&self, cx: &Context<'_>) -> String {
+        match self {
+            Target::Medication(m) => medications::plan_reference(cx, m),
+            _ => self.listed(cx),
+        }
+    }
+
+    /// What the secondary List refers to: a medicine's MedicationStatement, as NHS
+    /// England's provider tests expect, else the item itself.
+    pub fn listed(&self, cx: &Context<'_>) -> String {
+        match self {
+            Target::Medication(m) => medications::reference(cx, m),
+            Target::Allergy(a) => allergies::reference(cx, a.meta.id),
+            Target::Observation(o) => uncategorised::reference(cx, o),
+            Target::Immunisation(i) => immunisations::reference(cx, i),
+            Target::Referral(r) => referrals::reference(cx, r),
+            Target::Consultation(e) => consultations::encounter_reference(cx, e),
+        }
+    }
+
+    /// Its resources, the one [`Target::reference`] names among them. A medicine brings
+    /// its issues unless `all` asked for medication without them.
+    pub fn resources(&self, cx: &mut Context<'_>, all: &StructuredOptions) -> Vec<Value> {
+        match self {
+            Target::Medication(m) => {
+                let issues = all.medication.is_none_or(|m| m.include_prescription_issues);
+                medications::resources_for(cx, m, issues)
+            }
+            Target::Allergy(a) => vec![allergies::allergy_intolerance(cx, a)],
+            Target::Observation(o) => vec![uncategorised::observation_resource(cx, o)],
+            Target::Immunisation(i) => vec![immunisations::immunization(cx, i)],
+            Target::Referral(r) => vec![referrals::referral_request(cx, r)],
+            Target::Consultation(e) => vec![consultations::encounter_resource(cx, e)],
+        }
+    }
+}
+
+/// True when `id` is an entry a problem's link is sent for (shareable and of a kind
+/// [`link`] maps): what a problem's related items keep through a Bundle.
+pub(crate) fn is_sent_link(record: &GpRecord, id: EntryId) -> bool {
+    Target::of(record, id).is_some_and(|target| !target.withheld())
 }
 
 /// `CareConnect-GPC-ProblemHeader-Condition-1`. Partial onset and end dates stay
 /// partial. `category` is the STU3 `problem-list-item`. The caller has checked
-/// [`withheld`]; `related` are the references of the linked items in the Bundle.
-pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[String]) -> Value {
+/// [`withheld`]; `related` are the references of the linked items in the Bundle and
+/// `context` the consultation it was recorded in, when the Bundle holds it.
+pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[String], context: Option<&str>) -> Value {
     let mut extension = vec![json!({
         "url": urls::PROBLEM_SIGNIFICANCE_EXTENSION,
         "valueCode": match problem.significance {
@@ -182,8 +333,11 @@ pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[Stri
         }],
         "code": snomed_concept(problem.code.code, &problem.code.display),
         "subject": cx.patient_ref(),
-        "assertedDate": day(problem.meta.recorded_on),
     });
+    if let Some(context) = context {
+        resource["context"] = json!({ "reference": context });
+    }
+    resource["assertedDate"] = json!(day(problem.meta.recorded_on));
     if let Some(onset) = problem.onset {
         resource["onsetDateTime"] = json!(partial(onset));
     }

@@ -63,6 +63,22 @@ impl Section {
     }
 }
 
+impl Section {
+    /// The section of a secondary List (code system `GPConnect-SecondaryListValues-1`):
+    /// the area whose answer it is part of, Problems for the items linked to problems
+    /// (`problems-…`) and Consultations for the items recorded in consultations
+    /// (`consultations-…`). A withheld item there was withheld from that area's answer.
+    pub fn of_secondary_list(code: &str) -> Option<Section> {
+        if code.starts_with("problems-") {
+            Some(Section::Problems)
+        } else if code.starts_with("consultations-") {
+            Some(Section::Consultations)
+        } else {
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

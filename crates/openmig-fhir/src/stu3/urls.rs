@@ -259,3 +259,7 @@ pub const GPC_PARTICIPANT_TYPE_SYSTEM: &str = "https://fhir.nhs.uk/STU3/CodeSyst
 /// extension (`...Extension-CareConnect-RelatedProblemHeader-1`) among the problem ones.
 pub const RELATED_PROBLEM_HEADER_EXTENSION: &str =
     "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1";
+
+/// The code system of GP Connect's secondary Lists (page "Using lists to return data":
+/// the items linked to problems or contained in consultations).
+pub const SECONDARY_LIST_SYSTEM: &str = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1";

@@ -494,8 +494,17 @@ pub fn referrals_are_valid(bundle: &Value) {
 
 /// **C-PROB-PRIMARY** (+NIU), **C-PROB-VALID** and **C-PROB-NIU**.
 pub fn problems_are_valid(bundle: &Value) {
-    let (list, conditions) = primary_list_holds_all(bundle, "Problems", "Condition");
+    let (list, _) = primary_list_holds_all(bundle, "Problems", "Condition");
     assert_eq!(list["code"]["coding"][0]["code"], "717711000000103");
+    problem_resources_are_valid(bundle);
+}
+
+/// "I Check The Problems Resources are Valid" and "I check The Problem Resources Do Not
+/// Include Not In Use Fields" (**C-PROB-VALID**, **C-PROB-NIU**): at least one Condition,
+/// each a valid ProblemHeader.
+pub fn problem_resources_are_valid(bundle: &Value) {
+    let conditions = of_kind(bundle, "Condition");
+    assert!(!conditions.is_empty(), "at least one problem");
     for condition in conditions {
         assert!(has_only_profile(
             condition,
@@ -604,4 +613,157 @@ pub fn forward_compatible(status: u16, bundle: &Value, name: &str) {
     let text = issue["details"]["text"].as_str().unwrap_or_default().to_lowercase();
     assert!(text.contains(&format!("{} is an unrecognised parameter", name.to_lowercase())), "{issue}");
     assert!(issue["diagnostics"].as_str().unwrap_or_default().to_lowercase().contains(&name.to_lowercase()));
+}
+
+/// The code of the "Problems - linked problems not relating to the primary query" List.
+pub const LINKED_PROBLEMS_CODE: &str = "problems-linked-problems-not-relating-to-the-primary-query";
+/// Its title.
+pub const LINKED_PROBLEMS: &str = "Problems - linked problems not relating to the primary query";
+/// `GPConnect-SecondaryListValues-1`.
+pub const SECONDARY_LIST_SYSTEM: &str = "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1";
+
+fn lists_coded<'a>(bundle: &'a Value, code: &str) -> Vec<&'a Value> {
+    of_kind(bundle, "List").into_iter().filter(|l| l["code"]["coding"][0]["code"] == code).collect()
+}
+
+/// "I Check There is No Problems Secondary Problems List" and "I Check No Problem
+/// Resources are Included". The suite's first step looks for a List coded
+/// `consultations-medications-contained-in-consultations`, not the related-problems List
+/// its name says; this checks the List it names (and the suite's one is absent too).
+pub fn no_linked_problems(bundle: &Value) {
+    assert!(lists_coded(bundle, LINKED_PROBLEMS_CODE).is_empty(), "no related problems List");
+    assert!(lists_coded(bundle, "consultations-medications-contained-in-consultations").is_empty());
+    assert!(of_kind(bundle, "Condition").is_empty(), "no problems");
+}
+
+/// The checks every secondary List gets (`checkCommonMandatoryStructuredList`, and
+/// "…Does Not Include Not In Use Fields"): the List profile, `current`, `snapshot`, the
+/// Patient, and no id, version, last updated or source.
+fn secondary_list_core(bundle: &Value, list: &Value) {
+    assert!(has_only_profile(list, LIST_PROFILE), "{list}");
+    assert_eq!(list["status"], "current");
+    assert_eq!(list["mode"], "snapshot");
+    assert!(about_the_patient(bundle, &list["subject"]));
+    assert!(list.get("id").is_none() && unversioned(list) && list.get("source").is_none(), "not in use: {list}");
+}
+
+/// "I Check The Problems Secondary Problems List" (+ "Does Not Include Not In Use
+/// Fields"): one List coded [`LINKED_PROBLEMS_CODE`], titled [`LINKED_PROBLEMS`], whose
+/// entries are the Bundle's Conditions, every one.
+pub fn linked_problems_list(bundle: &Value) {
+    let found = lists_coded(bundle, LINKED_PROBLEMS_CODE);
+    assert_eq!(found.len(), 1, "one related problems List");
+    let list = found[0];
+    assert_eq!(list["title"], LINKED_PROBLEMS);
+    for coding in array(&list["code"]["coding"]) {
+        assert_eq!(coding["system"], SECONDARY_LIST_SYSTEM);
+        assert!(coding["display"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    secondary_list_core(bundle, list);
+    let conditions = of_kind(bundle, "Condition");
+    assert_eq!(conditions.len(), array(&list["entry"]).len(), "the List names every problem");
+    for entry in array(&list["entry"]) {
+        let reference = entry["item"]["reference"].as_str().unwrap_or_default();
+        assert!(reference.starts_with("Condition/") && resolves(bundle, reference), "{reference}");
+    }
+}
+
+/// The `relatedClinicalContent` references of every Condition.
+fn related_references(bundle: &Value) -> Vec<&str> {
+    of_kind(bundle, "Condition")
+        .into_iter()
+        .flat_map(|c| array(&c["extension"]))
+        .filter(|e| {
+            e["url"]
+                == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedClinicalContent-1"
+        })
+        .filter_map(|e| e["valueReference"]["reference"].as_str())
+        .collect()
+}
+
+/// "Check a Problem is linked to an "{kind}" that is also included in the response with
+/// its list" and "Check a Problem is Linked to a MedicationRequest resource that has been
+/// included in the response": a problem's `relatedClinicalContent` names a `kind` the
+/// Bundle holds.
+pub fn a_problem_links_to(bundle: &Value, kind: &str) {
+    let reference = related_references(bundle)
+        .into_iter()
+        .find(|r| r.starts_with(&format!("{kind}/")))
+        .unwrap_or_else(|| panic!("no problem linked to a {kind}"));
+    assert!(resolves(bundle, reference), "{reference} is in the Bundle");
+}
+
+/// "Check the MedicationRequests have a link to a medication that has been included in
+/// response".
+pub fn medication_requests_name_their_medication(bundle: &Value) {
+    let requests = of_kind(bundle, "MedicationRequest");
+    assert!(!requests.is_empty());
+    for request in requests {
+        let medication = request["medicationReference"]["reference"].as_str().unwrap_or_default();
+        assert!(medication.starts_with("Medication/") && resolves(bundle, medication), "{request}");
+    }
+}
+
+/// "Check there is a MedicationStatement resource that is linked to the MedicationRequest
+/// and Medication".
+pub fn statements_name_their_plan_and_medication(bundle: &Value) {
+    let statements = of_kind(bundle, "MedicationStatement");
+    assert!(!statements.is_empty());
+    for statement in statements {
+        let medication = statement["medicationReference"]["reference"].as_str().unwrap_or_default();
+        assert!(medication.starts_with("Medication/") && resolves(bundle, medication), "{statement}");
+        let plan = statement["basedOn"][0]["reference"].as_str().unwrap_or_default();
+        assert!(plan.starts_with("MedicationRequest/") && resolves(bundle, plan), "{statement}");
+    }
+}
+
+/// "Check the Medications List resource has been included in response": one
+/// Medications List naming MedicationStatements the Bundle holds.
+pub fn medications_list_names_statements(bundle: &Value) {
+    let found = lists_coded(bundle, "933361000000108");
+    assert_eq!(found.len(), 1);
+    let entries = array(&found[0]["entry"]);
+    assert!(!entries.is_empty());
+    for entry in entries {
+        let reference = entry["item"]["reference"].as_str().unwrap_or_default();
+        assert!(reference.starts_with("MedicationStatement/") && resolves(bundle, reference), "{reference}");
+    }
+}
+
+/// "Check that a Problem is linked via context to a consultation but only a reference is
+/// sent in response": a Condition's `context` is an Encounter the Bundle holds (the
+/// step's name says only a reference is sent; its code and the Linkages page, "the
+/// Encounter profiles of any linked Consultations", want the Encounter), and no
+/// consultation List of any level is sent.
+pub fn a_problem_was_recorded_in_a_consultation_sent_without_its_lists(bundle: &Value) {
+    let contexts: Vec<&str> = of_kind(bundle, "Condition")
+        .into_iter()
+        .filter_map(|c| c["context"]["reference"].as_str())
+        .filter(|r| r.starts_with("Encounter/"))
+        .collect();
+    assert!(!contexts.is_empty(), "a problem's context is a consultation");
+    for context in contexts {
+        assert!(resolves(bundle, context), "{context} is in the Bundle");
+    }
+    for code in ["1149501000000101", "325851000000107", "25851000000105", "24781000000107"] {
+        assert!(lists_coded(bundle, code).is_empty(), "no consultation List {code}");
+    }
+}
+
+/// "I Check the Problems {area} Secondary List is Valid": one List titled `title`,
+/// coded `code` with the title as its display, with at least one entry, each a `kind`
+/// the Bundle holds.
+pub fn secondary_list_is_valid(bundle: &Value, title: &str, code: &str, kind: &str) {
+    let found: Vec<&Value> = of_kind(bundle, "List").into_iter().filter(|l| l["title"] == title).collect();
+    assert_eq!(found.len(), 1, "one List titled {title}");
+    let list = found[0];
+    assert_eq!(list["code"]["coding"][0]["code"], code);
+    assert_eq!(list["code"]["coding"][0]["display"], title);
+    secondary_list_core(bundle, list);
+    let entries = array(&list["entry"]);
+    assert!(!entries.is_empty(), "{title} has entries");
+    for entry in entries {
+        let reference = entry["item"]["reference"].as_str().unwrap_or_default();
+        assert!(reference.starts_with(&format!("{kind}/")) && resolves(bundle, reference), "{reference}");
+    }
 }

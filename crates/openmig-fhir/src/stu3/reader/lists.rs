@@ -37,6 +37,13 @@ pub(super) fn check_list_entries(reader: &mut Reader<'_>) {
     }
 }
 
+/// The section of a primary List, or of the items of a secondary one.
+fn section(list: &serde_json::Value) -> Option<Section> {
+    code_in(&list["code"], urls::SNOMED)
+        .and_then(Section::of_list)
+        .or_else(|| code_in(&list["code"], urls::SECONDARY_LIST_SYSTEM).and_then(Section::of_secondary_list))
+}
+
 /// A List's title (else its code's text).
 fn title(list: &serde_json::Value) -> &str {
     text(list, "title").or_else(|| list.get("code").and_then(concept_text)).unwrap_or("Record")
@@ -56,7 +63,7 @@ pub(super) fn warnings(reader: &Reader<'_>) -> (Vec<String>, bool, BTreeSet<Sect
             let said = match code {
                 Some(urls::CONFIDENTIAL_ITEMS) => {
                     withheld = true;
-                    sections.extend(code_in(&resource["code"], urls::SNOMED).and_then(Section::of_list));
+                    sections.extend(section(resource));
                     urls::CONFIDENTIAL_ITEMS_NOTE.to_owned()
                 }
                 Some(DATA_IN_TRANSIT) => {

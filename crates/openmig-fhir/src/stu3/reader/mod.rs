@@ -232,7 +232,14 @@ fn read(bundle: &Value, expected_nhs: NhsNumber, located: Option<&Patient>) -> R
     let immunisations = immunisations::read(&mut reader);
     let referrals = referrals::read(&mut reader);
     let problems = problems::read(&mut reader);
-    let encounters = consultations::read(&mut reader, &narratives);
+    let mut encounters = consultations::read(&mut reader, &narratives);
+    for (consultation, problem) in std::mem::take(&mut reader.consultation_links) {
+        if let Some(encounter) = encounters.iter_mut().find(|e| e.meta.id == consultation)
+            && !encounter.linked.contains(&problem)
+        {
+            encounter.linked.push(problem);
+        }
+    }
     let patient = demographics::patient(&mut reader, &practice, located)?;
 
     let mut record = GpRecord {
@@ -282,6 +289,10 @@ struct Reader<'a> {
     warnings: Vec<String>,
     /// Items that could not be read, in the order met.
     unshown: Vec<UnshownItem>,
+    /// `(consultation, problem)` for every consultation a problem names (its `context`
+    /// or a `relatedClinicalContent`): the consultation links the problem, whether or
+    /// not the consultation's own Lists say so.
+    consultation_links: Vec<(EntryId, EntryId)>,
 }
 
 impl<'a> Reader<'a> {
@@ -294,6 +305,7 @@ impl<'a> Reader<'a> {
             clinicians: HashMap::new(),
             warnings: Vec::new(),
             unshown: Vec::new(),
+            consultation_links: Vec::new(),
         }
     }
 
@@ -315,9 +327,11 @@ impl<'a> Reader<'a> {
         target.and_then(|id| self.clinicians.get(&id).cloned()).unwrap_or_else(|| ClinicianId(String::new()))
     }
 
-    /// The entry a reference element names, when it names a record entry.
-    fn entry(&self, field: &Value, from: ResId) -> Option<EntryId> {
-        self.index.target(field, from, "").ok().flatten().and_then(|id| self.entries.get(id))
+    /// The entry a reference element names and its resource type, when it names a
+    /// record entry.
+    fn entry(&self, field: &Value, from: ResId) -> Option<(EntryId, &'a str)> {
+        let target = self.index.target(field, from, "").ok().flatten()?;
+        Some((self.entries.get(target)?, self.index.get(target).kind))
     }
 
     /// Reads the resource `id` with `read`; one that cannot be read becomes an

@@ -1,6 +1,9 @@
 //! Problems: every `Condition` (ProblemHeader), with the entries its
 //! `relatedClinicalContent` extensions name as its related items (a medicine may be
-//! named by its MedicationStatement or by its plan or an order).
+//! named by its MedicationStatement or by its plan or an order). A consultation named
+//! there or as the `context` is a link the domain keeps on the consultation
+//! (`Encounter.linked`), so it is handed to the consultations' reading
+//! ([`Reader::consultation_links`]).
 //!
 //! A related item that is not a record entry (a DiagnosticReport, say), or that does not
 //! resolve, is dropped: the problem itself is still shown.
@@ -44,9 +47,17 @@ fn problem(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Problem>, NotRea
             Some("major") => Significance::Major,
             _ => Significance::Minor,
         };
-    let related = extensions(resource, urls::RELATED_CLINICAL_CONTENT_EXTENSION)
-        .filter_map(|link| reader.entry(&link["valueReference"], id))
-        .collect();
+    let mut related = Vec::new();
+    for link in extensions(resource, urls::RELATED_CLINICAL_CONTENT_EXTENSION) {
+        match reader.entry(&link["valueReference"], id) {
+            Some((linked, "Encounter")) => reader.consultation_links.push((linked, entry)),
+            Some((linked, _)) => related.push(linked),
+            None => {}
+        }
+    }
+    if let Some((consultation, "Encounter")) = reader.entry(&resource["context"], id) {
+        reader.consultation_links.push((consultation, entry));
+    }
     let recorded_on = optional_first_day(&resource["assertedDate"], KIND, "assertedDate")?
         .or(onset.map(PartialDate::earliest))
         .ok_or_else(|| invalid(KIND, "no assertedDate or onset"))?;

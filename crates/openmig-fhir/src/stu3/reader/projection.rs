@@ -162,7 +162,7 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
             let mut p = p.clone();
             p.meta.recorded_by = known(&p.meta.recorded_by);
             p.notes = p.notes.filter(|n| !n.trim().is_empty());
-            p.related.retain(|id| is_problem_link(record, *id));
+            p.related.retain(|id| problems::is_sent_link(record, *id));
             p
         })
         .collect();
@@ -242,24 +242,6 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
         alerts: Vec::new(),
         sharing_preferences: Vec::new(),
     }
-}
-
-/// True when a problem's related entry `id` is one the writer links (a shareable
-/// medicine, uncategorised observation, immunisation or referral).
-fn is_problem_link(record: &GpRecord, id: EntryId) -> bool {
-    if let Some(m) = record.medications.iter().find(|m| m.meta.id == id) {
-        return !medications::withheld(m);
-    }
-    if let Some(o) = record.observations.iter().find(|o| o.meta.id == id && uncategorised::is_uncategorised(o)) {
-        return !uncategorised::withheld(o);
-    }
-    if let Some(i) = record.immunisations.iter().find(|i| i.meta.id == id) {
-        return !immunisations::withheld(i);
-    }
-    if let Some(r) = record.referrals.iter().find(|r| r.meta.id == id) {
-        return !referrals::withheld(r);
-    }
-    false
 }
 
 /// What a consultation's linked entry is on the wire.

@@ -27,8 +27,21 @@ pub(super) fn first<'a>(value: &'a Value, field: &str) -> Option<&'a Value> {
 }
 
 /// The extensions (or sub-extensions) of `value` with this `url`.
+///
+/// `http` and `https` name the same extension: GP Connect's own pages and examples write
+/// some CareConnect extension URLs with either (the Problems guidance and the published
+/// consultation example give `http://fhir.hl7.org.uk/…RelatedClinicalContent-1`, the
+/// StructureDefinition and NHS England's provider tests `https://`).
 pub(super) fn extensions<'a>(value: &'a Value, url: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    array(value, "extension").iter().filter(move |e| text(e, "url") == Some(url))
+    array(value, "extension").iter().filter(move |e| text(e, "url").is_some_and(|found| same_url(found, url)))
+}
+
+/// True when the URLs are equal but perhaps for `http` against `https`.
+fn same_url(found: &str, wanted: &str) -> bool {
+    fn unscheme(url: &str) -> &str {
+        url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url)
+    }
+    found == wanted || unscheme(found) == unscheme(wanted)
 }
 
 /// The first extension (or sub-extension) of `value` with this `url`.
