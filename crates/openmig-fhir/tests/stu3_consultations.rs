@@ -178,9 +178,34 @@ fn consultations_alone_list_the_encounters_most_recent_first_and_warn_of_the_con
     assert_eq!(warnings(found), ["confidential-items"]);
     assert!(found.get("id").is_none(), "a primary List has no id");
     assert_eq!(of_type(&b, "Encounter").len(), 2);
-    // Only the consultations' Lists: no other area's primary List is added.
-    let primary: Vec<&Value> = of_type(&b, "List").into_iter().filter(|l| l.get("id").is_none()).collect();
-    assert_eq!(primary.len(), 1);
+    // Only the consultations' Lists: no other area's primary List is added, only the
+    // secondary Lists of what the consultations recorded, and of the problems linked.
+    let primary: Vec<&str> =
+        of_type(&b, "List").into_iter().filter(|l| l.get("id").is_none()).filter_map(|l| l["title"].as_str()).collect();
+    assert_eq!(
+        primary,
+        [
+            "List of consultations",
+            "Consultations - medications contained in consultations",
+            "Consultations - problems contained in consultations",
+            "Consultations - uncategorised data contained in consultations",
+            "Problems - linked problems not relating to the primary query",
+        ]
+    );
+    let medicines = of_type(&b, "List")
+        .into_iter()
+        .find(|l| l["title"] == "Consultations - medications contained in consultations")
+        .unwrap();
+    let listed: Vec<&str> =
+        medicines["entry"].as_array().unwrap().iter().filter_map(|e| e["item"]["reference"].as_str()).collect();
+    assert_eq!(
+        listed,
+        [
+            "MedicationStatement/medication-statement-9434765919-1",
+            "MedicationStatement/medication-statement-9434765919-3"
+        ],
+        "apixaban and naproxen, each once though two consultations recorded apixaban"
+    );
     let text = b.to_string();
     for hidden in ["encounter-9434765919-11", "consultation-9434765919-11", "family circumstances", "2025-06-17"] {
         assert!(!text.contains(hidden), "{hidden} leaked");
@@ -418,6 +443,13 @@ fn a_withheld_item_inside_a_consultation_leaves_no_trace() {
         assert_eq!(titles(&af), ["Problems", "Observations", "Medication"]);
         assert_eq!(items_under(&af, "Problems"), ["Condition/condition-9434765919-7"]);
         assert_eq!(warnings(list(&b, CONSULTATIONS).unwrap()), ["confidential-items"]);
+        // The secondary List the withheld problem would have been in says so too
+        // ("the warning code will be present in both lists").
+        let contained = of_type(&b, "List")
+            .into_iter()
+            .find(|l| l["title"] == "Consultations - problems contained in consultations")
+            .expect("the consultations' problems List");
+        assert_eq!(warnings(contained), ["confidential-items"]);
         // No count betrays it: the Encounters are exactly those listed.
         assert_eq!(of_type(&b, "Encounter").len(), 2);
         assert_closed("sensitive items", &b);

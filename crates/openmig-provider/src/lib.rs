@@ -94,7 +94,7 @@ pub fn practice_systems(
 
 fn build_router(state: AppState) -> Router {
     let mut routes = Router::new()
-        .route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata))
+        .route("/{ods}/STU3/1/gpconnect/structured/fhir/metadata", get(metadata).fallback(metadata_wrong_method))
         .route(
             "/{ods}/STU3/1/gpconnect/structured/fhir/Patient/{operation}",
             post(get_structured_record).fallback(wrong_method),
@@ -190,6 +190,14 @@ async fn wrong_method() -> ProviderError {
         StatusCode::METHOD_NOT_ALLOWED,
         "The operation $gpc.getstructuredrecord must be invoked with POST.",
     )
+}
+
+/// Any method but GET (and HEAD) on the metadata endpoint: 405 with an OperationOutcome,
+/// as for every other refusal (NHS England's `Http.feature`: "the response should be a
+/// OperationOutcome resource" for PATCH, DELETE and OPTIONS), allowing GET.
+async fn metadata_wrong_method() -> impl IntoResponse {
+    let error = ProviderError::http(StatusCode::METHOD_NOT_ALLOWED, "The metadata endpoint is read with GET.");
+    ([(header::ALLOW, "GET")], error)
 }
 
 async fn not_found() -> ProviderError {

@@ -100,11 +100,24 @@ async fn include_consultations_alone_returns_the_consultations_most_recent_first
     assert_eq!(resources(&answer.body, "Encounter").len(), 2);
     assert!(resources(&answer.body, "OperationOutcome").is_empty());
     assert_eq!(answer.cache_control, "no-store");
-    // The items the consultations refer to are in the Bundle without their areas' Lists.
+    // The items the consultations refer to are in the Bundle without their areas'
+    // primary Lists, in the consultations' secondary Lists instead.
     assert!(!resources(&answer.body, "Condition").is_empty());
     assert!(!resources(&answer.body, "MedicationRequest").is_empty());
-    let primary = resources(&answer.body, "List").into_iter().filter(|l| l.get("id").is_none()).count();
-    assert_eq!(primary, 1);
+    let systems: Vec<&str> = resources(&answer.body, "List")
+        .into_iter()
+        .filter(|l| l.get("id").is_none())
+        .filter_map(|l| l["code"]["coding"][0]["system"].as_str())
+        .collect();
+    assert_eq!(systems.iter().filter(|s| **s == "http://snomed.info/sct").count(), 1, "one primary List");
+    assert!(
+        systems.iter().all(|s| [
+            "http://snomed.info/sct",
+            "https://fhir.hl7.org.uk/STU3/CodeSystem/GPConnect-SecondaryListValues-1"
+        ]
+        .contains(s)),
+        "{systems:?}"
+    );
     assert!(!answer.body.to_string().contains("family circumstances"));
     assert_closed(&answer);
 }

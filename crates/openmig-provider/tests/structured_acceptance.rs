@@ -16,8 +16,8 @@
 //! - "patient9" (sensitive flag): the restricted record; "patient18": the deceased one;
 //! - "patientNotInSystem": a valid NHS number nobody is registered under.
 //!
-//! Not yet ported (see the issue note): the problems linked to other problems, the
-//! consultations' secondary Lists, diary entries, and investigations.
+//! Not yet ported (see the issue note): the problems linked to other problems, diary
+//! entries, and investigations.
 
 mod acceptance;
 mod common;
@@ -439,6 +439,37 @@ mod structured_problems {
 /// `StructuredConsultations.feature`.
 mod structured_consultations {
     use super::*;
+
+    #[tokio::test]
+    async fn verify_consultations_response_for_a_patient_with_topic_or_headings_linked_to_clinical_items_and_a_problem()
+    {
+        let answer = request(vec![nhs_param(EXAMPLE_NHS), json!({ "name": "includeConsultations" })]).await;
+        let bundle = &answer.body;
+        check::std(answer.status, bundle, EXAMPLE_NHS, TRACE_ID);
+        check::no_duplicates(bundle);
+        check::consultations_are_valid(bundle);
+        check::lists_are_valid(bundle);
+        check::a_topic_links_a_problem(bundle);
+        check::no_operation_outcome(bundle);
+        check::problem_resources_are_valid(bundle);
+        check::a_topic_or_heading_links_to(bundle, "Observation");
+        check::a_topic_or_heading_links_to(bundle, "MedicationRequest");
+        check::medication_requests_name_their_medication(bundle);
+        check::statements_name_their_plan_and_medication(bundle);
+        check::secondary_list_is_valid(
+            bundle,
+            "Consultations - medications contained in consultations",
+            "consultations-medications-contained-in-consultations",
+            "MedicationStatement",
+        );
+        check::secondary_list_is_valid(
+            bundle,
+            "Consultations - uncategorised data contained in consultations",
+            "consultations-uncategorised-data-contained-in-consultations",
+            "Observation",
+        );
+        check::linked_problems_list(bundle);
+    }
 
     #[tokio::test]
     async fn verify_consultations_structured_record_for_a_patient_include_consultation_and_consultations_most_recent_part_parameter()

@@ -96,7 +96,14 @@
 //! consultation refers to (GP Connect "Linkages": "Only include MedicationRequest
 //! (intent = order) for directly linked issues"); a problem brings its Condition with
 //! the items linked to it, as the problems area does. Pulled-in items are not added to
-//! their own area's primary List; the consultations' secondary Lists are not built yet.
+//! their own area's primary List but to the consultations' secondary List of their kind
+//! ("Consultations - medications contained in consultations" and the rest, each item
+//! once; a medicine by its MedicationStatement, as NHS England's provider tests expect;
+//! test results in none, as GP Connect lists investigations by a DiagnosticReport the
+//! consultation does not send). A withheld item of a returned consultation makes its
+//! kind's List warn, with no entry if need be ("a warning code SHALL be present even if
+//! no other data is contained in the list"). The problems a consultation links are also
+//! in the one "Problems - linked problems not relating to the primary query" List.
 //! GP Connect also asks for the problems linked to a consultation's allergies,
 //! immunisations and observations; those are not pulled in yet.
 //!
@@ -119,7 +126,7 @@ use openmig_domain::{EntryId, GpRecord, PartialDate, SnomedCode};
 use serde_json::{Value, json};
 
 use super::context::Context;
-use super::lists::{ListBuilder, SecondaryList};
+use super::lists::{ListBuilder, SecondaryList, SecondaryLists};
 use super::problems::{Link, Target};
 use super::withholding::is_withheld;
 use super::{
@@ -172,15 +179,23 @@ pub(crate) fn area(
     }
 
     let mut pulled = Pulled::new(present);
+    let mut secondary = SecondaryLists::default();
     let mut structure = Vec::new();
     for consultation in &shared {
         if consultation.lost_items {
             list.withheld();
         }
+        consultation.lost.iter().for_each(|lost| secondary.withheld(*lost));
         list.item(encounter_reference(cx, consultation.encounter));
         structure.extend(render(cx, record, all, consultation, &mut pulled, &mut list));
+        for item in &consultation.items {
+            if let (Some(contained), Some(reference)) = (item.contained_list(), listed_reference(cx, item)) {
+                secondary.item(contained, reference);
+            }
+        }
     }
     let mut out = vec![list.build(cx)];
+    out.extend(secondary.build(cx));
     out.extend(structure);
     out.extend(pulled.resources);
     out
@@ -212,6 +227,8 @@ struct Consultation<'r> {
     notes: Option<&'r str>,
     /// True when a linked item was withheld.
     lost_items: bool,
+    /// The secondary Lists the withheld items would have been in.
+    lost: Vec<SecondaryList>,
 }
 
 /// A shareable item linked to a consultation.
@@ -231,10 +248,28 @@ enum Item<'r> {
     },
 }
 
+impl Item<'_> {
+    /// The consultations' secondary List the item is in. Test results are in none: GP
+    /// Connect lists investigations by their DiagnosticReport, which a consultation does
+    /// not send.
+    fn contained_list(&self) -> Option<SecondaryList> {
+        Some(match self {
+            Item::Problem(_) => SecondaryList::ContainedProblems,
+            Item::Medication(_) => SecondaryList::ContainedMedications,
+            Item::Allergy(_) | Item::NoKnownAllergies(_) => SecondaryList::ContainedAllergies,
+            Item::Observation(_) => SecondaryList::ContainedUncategorised,
+            Item::Immunisation(_) => SecondaryList::ContainedImmunisations,
+            Item::Referral(_) => SecondaryList::ContainedReferrals,
+            Item::TestResult(_) | Item::Unsupported { .. } => return None,
+        })
+    }
+}
+
 /// What a linked entry id is.
 enum Linked<'r> {
     Item(Item<'r>),
-    Withheld,
+    /// Withheld, with the secondary List it would have been in.
+    Withheld(Option<SecondaryList>),
     /// Nothing to send: an unknown id, another encounter, a superseded "no known
     /// allergies".
     Nothing,
@@ -247,10 +282,14 @@ fn classify<'r>(record: &'r GpRecord, encounter: &'r Encounter) -> Shape<'r> {
     let mut seen = HashSet::new();
     let mut items = Vec::new();
     let mut lost_items = false;
+    let mut lost = Vec::new();
     for id in encounter.linked.iter().filter(|id| seen.insert(**id)) {
         match linked(record, *id) {
             Linked::Item(item) => items.push(item),
-            Linked::Withheld => lost_items = true,
+            Linked::Withheld(list) => {
+                lost_items = true;
+                lost.extend(list);
+            }
             Linked::Nothing => {}
         }
     }
@@ -262,11 +301,13 @@ fn classify<'r>(record: &'r GpRecord, encounter: &'r Encounter) -> Shape<'r> {
     if items.is_empty() && notes.is_none() {
         return Shape::Empty;
     }
-    Shape::Shared(Consultation { encounter, items, notes, lost_items })
+    Shape::Shared(Consultation { encounter, items, notes, lost_items, lost })
 }
 
 fn linked(record: &GpRecord, id: EntryId) -> Linked<'_> {
-    let shared = |withheld: bool, item| if withheld { Linked::Withheld } else { Linked::Item(item) };
+    fn shared(withheld: bool, item: Item<'_>) -> Linked<'_> {
+        if withheld { Linked::Withheld(item.contained_list()) } else { Linked::Item(item) }
+    }
     if let Some(problem) = record.problems.iter().find(|p| p.meta.id == id) {
         return shared(problems::withheld(problem), Item::Problem(problem));
     }
@@ -283,7 +324,7 @@ fn linked(record: &GpRecord, id: EntryId) -> Linked<'_> {
     }
     if let Some(nka) = record.no_known_allergies.as_ref().filter(|n| n.meta.id == id) {
         if allergies::no_known_allergies_withheld(nka) {
-            return Linked::Withheld;
+            return Linked::Withheld(Some(SecondaryList::ContainedAllergies));
         }
         // Superseded by an active allergy (shared or not): never "no known allergies"
         // next to an allergy, as in the allergies area.
@@ -526,7 +567,7 @@ fn pull_problem(
 pub(crate) fn problem_link<'r>(record: &'r GpRecord, encounter: &'r Encounter) -> Link<'r> {
     match classify(record, encounter) {
         Shape::Empty => Link::None,
-        Shape::Withheld => Link::Withheld(SecondaryList::Consultations),
+        Shape::Withheld => Link::Withheld(SecondaryList::RelatedConsultations),
         Shape::Shared(_) => Link::Item(Target::Consultation(encounter)),
     }
 }
@@ -553,6 +594,22 @@ fn medication_links(medication: &Medication, day: NaiveDate) -> (bool, Vec<usize
         || medication.started == PartialDate::Day(day)
         || status_changed == Some(day);
     (authorised_that_day || orders.is_empty(), orders)
+}
+
+/// What a consultations' secondary List refers to for `item`: a medicine by its
+/// MedicationStatement (as NHS England's provider tests expect), else the item; nothing
+/// for the kinds in no secondary List ([`Item::contained_list`]).
+fn listed_reference(cx: &Context<'_>, item: &Item<'_>) -> Option<String> {
+    Some(match item {
+        Item::Problem(problem) => problems::reference(cx, problem),
+        Item::Medication(medication) => medications::reference(cx, medication),
+        Item::Allergy(allergy) => allergies::reference(cx, allergy.meta.id),
+        Item::NoKnownAllergies(nka) => allergies::reference(cx, nka.meta.id),
+        Item::Observation(observation) => uncategorised::reference(cx, observation),
+        Item::Immunisation(immunisation) => immunisations::reference(cx, immunisation),
+        Item::Referral(referral) => referrals::reference(cx, referral),
+        Item::TestResult(_) | Item::Unsupported { .. } => return None,
+    })
 }
 
 /// A List entry referring to `reference`.

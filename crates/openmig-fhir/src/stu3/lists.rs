@@ -13,63 +13,116 @@
 //! or a warning: "secondary lists will never return an empty list with no warning
 //! codes".
 
+use std::collections::{BTreeMap, HashSet};
+
 use serde_json::{Value, json};
 
 use super::context::Context;
 use super::section::Section;
 use super::{snomed_concept, urls};
 
-/// The secondary Lists openmig sends: one per kind of item a problem links to, and the
-/// one List of problems linked to the query's items that its primary Lists do not hold.
+/// The secondary Lists openmig sends (GPConnect-SecondaryListValues-1): one per kind of
+/// item a problem links to, one per kind of item recorded in consultations, and the one
+/// List of problems linked to the query's items that the Problems List does not hold.
+/// Sent in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum SecondaryList {
-    Allergies,
-    Consultations,
-    Immunisations,
-    Medications,
-    Referrals,
-    Uncategorised,
+    RelatedAllergies,
+    RelatedConsultations,
+    RelatedImmunisations,
+    RelatedMedications,
+    RelatedReferrals,
+    RelatedUncategorised,
+    ContainedAllergies,
+    ContainedImmunisations,
+    ContainedMedications,
+    ContainedReferrals,
+    ContainedProblems,
+    ContainedUncategorised,
     LinkedProblems,
 }
 
 impl SecondaryList {
-    /// Every one, in the order they are sent.
-    pub const ALL: [SecondaryList; 7] = [
-        SecondaryList::Allergies,
-        SecondaryList::Consultations,
-        SecondaryList::Immunisations,
-        SecondaryList::Medications,
-        SecondaryList::Referrals,
-        SecondaryList::Uncategorised,
-        SecondaryList::LinkedProblems,
-    ];
-
     /// The code; its display is also the List's title.
     pub fn code(self) -> (&'static str, &'static str) {
         match self {
-            SecondaryList::Allergies => {
+            SecondaryList::RelatedAllergies => {
                 ("problems-allergies-related-to-problems", "Problems - allergies related to problems")
             }
-            SecondaryList::Consultations => {
+            SecondaryList::RelatedConsultations => {
                 ("problems-consultations-related-to-problems", "Problems - consultations related to problems")
             }
-            SecondaryList::Immunisations => {
+            SecondaryList::RelatedImmunisations => {
                 ("problems-immunisations-related-to-problems", "Problems - immunisations related to problems")
             }
-            SecondaryList::Medications => {
+            SecondaryList::RelatedMedications => {
                 ("problems-medications-related-to-problems", "Problems - medications related to problems")
             }
-            SecondaryList::Referrals => {
+            SecondaryList::RelatedReferrals => {
                 ("problems-outbound-referrals-related-to-problems", "Problems - outbound referrals related to problems")
             }
-            SecondaryList::Uncategorised => {
+            SecondaryList::RelatedUncategorised => {
                 ("problems-uncategorised-data-related-to-problems", "Problems - uncategorised data related to problems")
             }
+            SecondaryList::ContainedAllergies => (
+                "consultations-allergies-contained-in-consultations",
+                "Consultations - allergies contained in consultations",
+            ),
+            SecondaryList::ContainedImmunisations => (
+                "consultations-immunisations-contained-in-consultations",
+                "Consultations - immunisations contained in consultations",
+            ),
+            SecondaryList::ContainedMedications => (
+                "consultations-medications-contained-in-consultations",
+                "Consultations - medications contained in consultations",
+            ),
+            SecondaryList::ContainedReferrals => (
+                "consultations-outbound-referrals-in-consultations",
+                "Consultations - outbound referrals in consultations",
+            ),
+            SecondaryList::ContainedProblems => (
+                "consultations-problems-contained-in-consultations",
+                "Consultations - problems contained in consultations",
+            ),
+            SecondaryList::ContainedUncategorised => (
+                "consultations-uncategorised-data-contained-in-consultations",
+                "Consultations - uncategorised data contained in consultations",
+            ),
             SecondaryList::LinkedProblems => (
                 "problems-linked-problems-not-relating-to-the-primary-query",
                 "Problems - linked problems not relating to the primary query",
             ),
         }
+    }
+}
+
+/// An area's secondary Lists being assembled: each item listed once.
+#[derive(Default)]
+pub(crate) struct SecondaryLists {
+    lists: BTreeMap<SecondaryList, ListBuilder>,
+    listed: HashSet<String>,
+}
+
+impl SecondaryLists {
+    fn list(&mut self, list: SecondaryList) -> &mut ListBuilder {
+        self.lists.entry(list).or_insert_with(|| ListBuilder::secondary(list))
+    }
+
+    /// Lists `reference` in `list`, unless it is listed already.
+    pub fn item(&mut self, list: SecondaryList, reference: String) {
+        if self.listed.insert(format!("{}|{reference}", list.code().0)) {
+            self.list(list).item(reference);
+        }
+    }
+
+    /// Records that an item that belonged in `list` was withheld.
+    pub fn withheld(&mut self, list: SecondaryList) {
+        self.list(list).withheld();
+    }
+
+    /// The Lists with an entry or a warning, in [`SecondaryList`] order.
+    pub fn build(self, cx: &Context<'_>) -> Vec<Value> {
+        self.lists.into_values().filter_map(|list| list.build_if_needed(cx)).collect()
     }
 }
 

@@ -246,16 +246,21 @@ pub fn relayed_structured_bundle(
     }
     // Problems, then consultations, last: they pull in linked items the other areas did
     // not return. Then the problems linked to the other areas' items.
-    let primary = keys(&clinical);
+    let mut primary = keys(&clinical);
+    let mut listed_problems = HashSet::new();
     if let Some(problem_options) = &options.problems {
-        clinical.extend(problems::area(&mut cx, record, problem_options, options, &primary));
+        let area = problems::area(&mut cx, record, problem_options, options, &primary);
+        listed_problems = keys(&area).into_iter().filter(|key| key.starts_with("Condition/")).collect();
+        clinical.extend(area);
     }
     if let Some(consultation_options) = &options.consultations {
         let present = keys(&clinical);
-        clinical.extend(consultations::area(&mut cx, record, consultation_options, options, &present));
+        let area = consultations::area(&mut cx, record, consultation_options, options, &present);
+        primary.extend(keys(&area).into_iter().filter(|key| key.starts_with("Encounter/")));
+        clinical.extend(area);
     }
     let present = keys(&clinical);
-    clinical.extend(problems::linked_problems(&mut cx, record, &primary, &present));
+    clinical.extend(problems::linked_problems(&mut cx, record, &primary, &present, &listed_problems));
     dedupe(&mut clinical);
 
     let mut resources = demographics::resources(&mut cx, record);

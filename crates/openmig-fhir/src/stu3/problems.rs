@@ -46,7 +46,7 @@ use openmig_domain::{EntryId, GpRecord};
 use serde_json::{Value, json};
 
 use super::context::Context;
-use super::lists::{ListBuilder, SecondaryList};
+use super::lists::{ListBuilder, SecondaryList, SecondaryLists};
 use super::withholding::is_withheld;
 use super::{
     ProblemOptions, StructuredOptions, allergies, consultations, day, ids, immunisations, medications, partial,
@@ -66,7 +66,7 @@ pub(crate) fn area(
     present: &HashSet<String>,
 ) -> Vec<Value> {
     let mut list = ListBuilder::new(urls::PROBLEMS_LIST);
-    let mut secondary: Vec<ListBuilder> = SecondaryList::ALL.into_iter().map(ListBuilder::secondary).collect();
+    let mut secondary = SecondaryLists::default();
     let mut conditions = Vec::new();
     let mut linked = Vec::new();
     let mut pulled: HashSet<String> = HashSet::new();
@@ -79,16 +79,13 @@ pub(crate) fn area(
         for link in links(record, problem) {
             match link {
                 Link::None => {}
-                Link::Withheld(kind) => secondary[kind as usize].withheld(),
+                Link::Withheld(kind) => secondary.withheld(kind),
                 Link::Item(target) => {
                     let reference = target.reference(cx);
-                    let listed = target.listed(cx);
-                    if pulled.insert(listed.clone()) {
-                        secondary[target.kind() as usize].item(listed);
-                        if !present.contains(&reference) {
-                            linked.extend(target.resources(cx, all));
-                        }
+                    if pulled.insert(reference.clone()) && !present.contains(&reference) {
+                        linked.extend(target.resources(cx, all));
                     }
+                    secondary.item(target.kind(), target.listed(cx));
                     related.push(reference);
                 }
             }
@@ -98,26 +95,30 @@ pub(crate) fn area(
         conditions.push(condition(cx, problem, &related, context.as_deref()));
     }
     let mut out = vec![list.build(cx)];
-    out.extend(secondary.into_iter().filter_map(|list| list.build_if_needed(cx)));
+    out.extend(secondary.build(cx));
     out.extend(conditions);
     out.extend(linked);
     out
 }
 
-/// The problems linked to the items of the other areas' primary Lists (`primary`, their
-/// resources' `Type/id`) that the Bundle does not hold yet (`present`), with their List
-/// (see the module docs); nothing when there are none. Each Condition refers only to
-/// the linked items the Bundle holds, so none of its references dangles.
+/// The "Problems - linked problems not relating to the primary query" List: every
+/// problem the Problems List does not hold (`listed`) that is linked to an item of
+/// another area's primary List (`primary`, the `Type/id` of those items and of the
+/// consultations returned), then the Conditions of those the Bundle does not hold yet
+/// (`present`); nothing when there are none (see the module docs). Each Condition refers
+/// only to the linked items the Bundle holds, so none of its references dangles.
 pub(crate) fn linked_problems(
     cx: &mut Context<'_>,
     record: &GpRecord,
     primary: &HashSet<String>,
     present: &HashSet<String>,
+    listed: &HashSet<String>,
 ) -> Vec<Value> {
     let mut list = ListBuilder::secondary(SecondaryList::LinkedProblems);
     let mut conditions = Vec::new();
     for problem in &record.problems {
-        if present.contains(&reference(cx, problem)) {
+        let condition_reference = reference(cx, problem);
+        if listed.contains(&condition_reference) {
             continue;
         }
         let targets: Vec<String> = links(record, problem)
@@ -134,10 +135,12 @@ pub(crate) fn linked_problems(
             list.withheld();
             continue;
         }
-        let related: Vec<String> = targets.into_iter().filter(|target| present.contains(target)).collect();
-        let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
-        list.item(reference(cx, problem));
-        conditions.push(condition(cx, problem, &related, context.as_deref()));
+        list.item(condition_reference.clone());
+        if !present.contains(&condition_reference) {
+            let related: Vec<String> = targets.into_iter().filter(|target| present.contains(target)).collect();
+            let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
+            conditions.push(condition(cx, problem, &related, context.as_deref()));
+        }
     }
     let Some(list) = list.build_if_needed(cx) else { return Vec::new() };
     let mut out = vec![list];
@@ -248,12 +251,12 @@ impl<'r> Target<'r> {
     /// The secondary List it is in.
     pub fn kind(&self) -> SecondaryList {
         match self {
-            Target::Medication(_) => SecondaryList::Medications,
-            Target::Allergy(_) => SecondaryList::Allergies,
-            Target::Observation(_) => SecondaryList::Uncategorised,
-            Target::Immunisation(_) => SecondaryList::Immunisations,
-            Target::Referral(_) => SecondaryList::Referrals,
-            Target::Consultation(_) => SecondaryList::Consultations,
+            Target::Medication(_) => SecondaryList::RelatedMedications,
+            Target::Allergy(_) => SecondaryList::RelatedAllergies,
+            Target::Observation(_) => SecondaryList::RelatedUncategorised,
+            Target::Immunisation(_) => SecondaryList::RelatedImmunisations,
+            Target::Referral(_) => SecondaryList::RelatedReferrals,
+            Target::Consultation(_) => SecondaryList::RelatedConsultations,
         }
     }
 

@@ -767,3 +767,34 @@ pub fn secondary_list_is_valid(bundle: &Value, title: &str, code: &str, kind: &s
         assert!(reference.starts_with(&format!("{kind}/")) && resolves(bundle, reference), "{reference}");
     }
 }
+
+/// "I Check one Topic is linked to a problem": a topic List's `relatedProblemHeader`
+/// names a Condition the Bundle holds.
+pub fn a_topic_links_a_problem(bundle: &Value) {
+    let found = lists_coded(bundle, "25851000000105")
+        .into_iter()
+        .flat_map(|topic| array(&topic["extension"]))
+        .filter(|e| {
+            e["url"] == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1"
+        })
+        .flat_map(|e| array(&e["extension"]))
+        .filter_map(|part| part["valueReference"]["reference"].as_str())
+        .any(|reference| reference.starts_with("Condition/") && resolves(bundle, reference));
+    assert!(found, "a topic is linked to a problem in the Bundle");
+}
+
+/// "I Check that a Topic or Heading is linked to an "{kind}" and that is included in
+/// response with a list": a topic's or else a heading's entry names a `kind` the Bundle
+/// holds.
+pub fn a_topic_or_heading_links_to(bundle: &Value, kind: &str) {
+    let names = |code: &str| {
+        lists_coded(bundle, code)
+            .into_iter()
+            .flat_map(|list| array(&list["entry"]))
+            .filter_map(|entry| entry["item"]["reference"].as_str())
+            .filter(|reference| reference.starts_with(&format!("{kind}/")))
+            .inspect(|reference| assert!(resolves(bundle, reference), "{reference} is in the Bundle"))
+            .count()
+    };
+    assert!(names("25851000000105") + names("24781000000107") > 0, "a topic or heading names a {kind}");
+}
