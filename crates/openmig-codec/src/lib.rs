@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The current document format.
-pub const FORMAT_VERSION: u8 = 2;
+pub const FORMAT_VERSION: u8 = 3;
 
 /// zstd level 1: on 4-5 KB records it compresses as well as the default level 3 (within
 /// 1%) in three quarters of the time, which matters when encoding millions of records.

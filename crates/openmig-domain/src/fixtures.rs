@@ -26,10 +26,10 @@ use crate::patient::{Address, Patient, PersonName, Registration, RegistrationSta
 use crate::practice::{ClinicalSystem, Clinician, ClinicianId, ClinicianRole, Practice};
 use crate::record::{
     Alert, Allergy, AllergyCategory, AllergyStatus, Coded, Criticality, Encounter, EncounterKind, EntryMeta, GpRecord,
-    Immunisation, ImmunisationStatus, Issue, Medication, MedicationStatus, NoKnownAllergies, Observation,
-    ObservationCategory, ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource,
-    PrescriptionType, Problem, ProblemStatus, Product, Quantity, Reaction, ReferenceRange, Referral, ReferralPriority,
-    Severity, SharingPreference, Significance,
+    Immunisation, ImmunisationStatus, Issue, LinkedProblem, Medication, MedicationStatus, NoKnownAllergies,
+    Observation, ObservationCategory, ObservationComponent, ObservationValue, PrescribingSetting, PrescriptionSource,
+    PrescriptionType, Problem, ProblemRelation, ProblemStatus, Product, Quantity, Reaction, ReferenceRange, Referral,
+    ReferralPriority, Severity, SharingPreference, Significance,
 };
 
 /// The day the fixtures are "as of": every date in them lies before it, and the clinical
@@ -88,6 +88,10 @@ pub mod ids {
     pub const DNACPR: EntryId = EntryId(18);
     /// Consent to record sharing.
     pub const SHARING_CONSENT: EntryId = EntryId(19);
+    /// The upper respiratory infection of [`super::with_linked_problems`].
+    pub const UPPER_RESPIRATORY_INFECTION: EntryId = EntryId(200);
+    /// The post-viral cough that followed it.
+    pub const POSTVIRAL_COUGH: EntryId = EntryId(201);
 }
 
 /// A GP practice on EMIS Web with sharing enabled, which all the fixture patients are
@@ -179,6 +183,39 @@ pub fn example_variant(nhs_number: NhsNumber, change: impl FnOnce(&mut GpRecord)
     let mut record = example_record();
     record.patient.nhs_number = nhs_number;
     change(&mut record);
+    record
+}
+
+/// `record` with an upper respiratory infection and the post-viral cough that followed
+/// it, linked on both sides as parent and child, the cough resolved (codes as GP
+/// Connect's published consultation example `consultations_response1.json` records
+/// them: 54150009, 445241004; ids [`ids::UPPER_RESPIRATORY_INFECTION`] and
+/// [`ids::POSTVIRAL_COUGH`]).
+pub fn with_linked_problems(mut record: GpRecord) -> GpRecord {
+    let recorded = meta(ids::UPPER_RESPIRATORY_INFECTION, day(2025, 1, 6), gp());
+    let infection = Problem {
+        meta: recorded.clone(),
+        code: Coded::new(SnomedCode::known(54150009), "Upper respiratory infection"),
+        status: ProblemStatus::Active,
+        significance: Significance::Minor,
+        onset: Some(PartialDate::Day(day(2025, 1, 6))),
+        ended: None,
+        notes: None,
+        related: Vec::new(),
+        linked_problems: vec![LinkedProblem { problem: ids::POSTVIRAL_COUGH, relation: ProblemRelation::Parent }],
+    };
+    let cough = Problem {
+        meta: EntryMeta { id: ids::POSTVIRAL_COUGH, ..recorded },
+        code: Coded::new(SnomedCode::known(445241004), "Postviral cough"),
+        status: ProblemStatus::Inactive,
+        ended: Some(PartialDate::Day(day(2025, 3, 3))),
+        linked_problems: vec![LinkedProblem {
+            problem: ids::UPPER_RESPIRATORY_INFECTION,
+            relation: ProblemRelation::Child,
+        }],
+        ..infection.clone()
+    };
+    record.problems.extend([infection, cough]);
     record
 }
 
@@ -400,6 +437,7 @@ fn atrial_fibrillation() -> Problem {
         ended: None,
         notes: Some("CHA2DS2-VASc 4; anticoagulated".into()),
         related: vec![ids::APIXABAN, ids::BLOOD_PRESSURE],
+        linked_problems: Vec::new(),
     }
 }
 
@@ -413,6 +451,7 @@ fn asthma() -> Problem {
         ended: Some(PartialDate::Year(1990)),
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     }
 }
 

@@ -646,3 +646,92 @@ fn the_uncategorised_period_is_inclusive_and_treats_partial_dates_as_their_inter
     assert_eq!(listed(day(1996, 1, 1), day(2000, 1, 1)), Vec::<String>::new());
     assert_eq!(listed(day(1990, 1, 1), day(2026, 11, 25)), [bp, smoker]);
 }
+
+fn record_with_linked_problems() -> GpRecord {
+    openmig_domain::fixtures::with_linked_problems(example_record())
+}
+
+/// `(type, target)` of each `relatedProblemHeader`.
+fn problem_links(condition: &Value) -> Vec<(String, String)> {
+    condition["extension"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            e["url"] == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1"
+        })
+        .map(|e| {
+            (
+                e["extension"][0]["valueCode"].as_str().unwrap().to_owned(),
+                e["extension"][1]["valueReference"]["reference"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn linked_problems_carry_their_relation_and_a_problem_filtered_out_comes_in_the_linked_problems_list() {
+    let record = record_with_linked_problems();
+    let all = bundle(&record, &only_problems(Vec::new()));
+    let condition = |b: &Value, id: &str| {
+        of_type(b, "Condition").into_iter().find(|c| c["id"] == id).cloned().unwrap_or_else(|| panic!("{id}"))
+    };
+    assert_eq!(
+        problem_links(&condition(&all, "condition-9434765919-200")),
+        [("parent".to_owned(), "Condition/condition-9434765919-201".to_owned())]
+    );
+    assert_eq!(
+        problem_links(&condition(&all, "condition-9434765919-201")),
+        [("child".to_owned(), "Condition/condition-9434765919-200".to_owned())]
+    );
+    assert!(secondary_list(&all, "problems-linked-problems-not-relating-to-the-primary-query").is_none());
+
+    // Active problems only: the resolved cough is not in the Problems List, but as the
+    // infection's child it is in the Bundle, in the linked-problems List.
+    let active = bundle(&record, &only_problems(vec![(Some(ProblemStatus::Active), None)]));
+    assert!(!list_items(list(&active, PROBLEMS).unwrap()).contains(&"Condition/condition-9434765919-201".to_owned()));
+    let linked = secondary_list(&active, "problems-linked-problems-not-relating-to-the-primary-query").unwrap();
+    assert_eq!(list_items(linked), ["Condition/condition-9434765919-201"]);
+    assert_eq!(problem_links(&condition(&active, "condition-9434765919-201")).len(), 1);
+
+    // Withheld, the cough is neither linked to nor sent, and the List that would have
+    // held it warns.
+    let mut withheld = record.clone();
+    withheld.problems.iter_mut().filter(|p| p.meta.id == EntryId(201)).for_each(|p| p.meta.confidential = true);
+    let active = bundle(&withheld, &only_problems(vec![(Some(ProblemStatus::Active), None)]));
+    assert!(!active.to_string().contains("condition-9434765919-201") && !active.to_string().contains("Postviral"));
+    assert!(problem_links(&condition(&active, "condition-9434765919-200")).is_empty());
+    let linked = secondary_list(&active, "problems-linked-problems-not-relating-to-the-primary-query").unwrap();
+    assert_eq!(warnings(linked), ["confidential-items"]);
+}
+
+#[test]
+fn links_between_problems_read_back_and_never_dangle() {
+    let record = record_with_linked_problems();
+    let every = bundle(&record, &StructuredOptions::everything());
+    let read = openmig_fhir::read_structured_bundle(&every, record.patient.nhs_number).unwrap().record;
+    let cough = read.problems.iter().find(|p| p.meta.id == EntryId(201)).unwrap();
+    assert_eq!(
+        cough.linked_problems,
+        record.problems.iter().find(|p| p.meta.id == EntryId(201)).unwrap().linked_problems
+    );
+    // AF linked to the infection too: a medicines-only answer sends AF (linked to
+    // apixaban) but not the infection, so AF's link to it is left out, not left dangling.
+    let mut record = record;
+    for (from, to) in [(ids::ATRIAL_FIBRILLATION, EntryId(200)), (EntryId(200), ids::ATRIAL_FIBRILLATION)] {
+        let problem = record.problems.iter_mut().find(|p| p.meta.id == from).unwrap();
+        problem.linked_problems.push(openmig_domain::record::LinkedProblem {
+            problem: to,
+            relation: openmig_domain::record::ProblemRelation::Sibling,
+        });
+    }
+    let medicines =
+        bundle(&record, &StructuredOptions { medication: Some(MedicationOptions::default()), ..Default::default() });
+    let conditions = of_type(&medicines, "Condition");
+    assert_eq!(conditions.len(), 1);
+    assert_eq!(conditions[0]["id"], "condition-9434765919-7");
+    assert!(problem_links(conditions[0]).is_empty());
+    let every = bundle(&record, &StructuredOptions::everything());
+    let af = of_type(&every, "Condition").into_iter().find(|c| c["id"] == "condition-9434765919-7").unwrap();
+    assert_eq!(problem_links(af), [("sibling".to_owned(), "Condition/condition-9434765919-200".to_owned())]);
+}

@@ -284,6 +284,18 @@ fn consultations_typed_as_free_text_keep_their_notes_and_what_was_recorded() {
         problems,
         ["Anxiety with depression", "Swollen legs", "Upper respiratory tract infection", "Postviral cough"]
     );
+    // The infection is the parent of the post-viral cough (written `Parent` / `Child`).
+    let problem = |term: &str| record.problems.iter().find(|p| p.code.display == term).expect(term);
+    let (infection, cough) = (problem("Upper respiratory tract infection"), problem("Postviral cough"));
+    assert_eq!(
+        infection.linked_problems,
+        [openmig_domain::record::LinkedProblem {
+            problem: cough.meta.id,
+            relation: openmig_domain::record::ProblemRelation::Parent
+        }]
+    );
+    assert_eq!(cough.linked_problems.len(), 1);
+    assert_eq!(cough.linked_problems[0].relation, openmig_domain::record::ProblemRelation::Child);
     let citalopram = record.medications.iter().filter(|m| m.product.name == "Citalopram 20mg tablets").count();
     assert_eq!(citalopram, 3, "one acute course per consultation");
     let pressure = observation(&read, "O/E - blood pressure reading");

@@ -131,6 +131,7 @@ fn sensitive_problem(id: u32, on: NaiveDate) -> Problem {
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     }
 }
 

@@ -103,6 +103,12 @@ fn the_fixture_records_read_back_as_their_shareable_projection() {
     assert!(read.warnings.is_empty(), "{:?}", read.warnings);
 
     fixture_round_trip(&dissenting_record(), "dissenting record");
+    let read = fixture_round_trip(
+        &openmig_domain::fixtures::with_linked_problems(example_record()),
+        "problems linked as parent and child",
+    );
+    assert!(read.record.problems.iter().all(|p| p.linked_problems.len() <= 1));
+    assert_eq!(read.record.problems.iter().filter(|p| !p.linked_problems.is_empty()).count(), 2);
 }
 
 #[test]
@@ -190,6 +196,7 @@ fn awkward_record() -> GpRecord {
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     });
     record.problems.push(Problem {
         meta: openmig_domain::record::EntryMeta {
@@ -212,6 +219,7 @@ fn awkward_record() -> GpRecord {
             ids::DIABETES_REFERRAL,
             ids::NAPROXEN,
         ],
+        linked_problems: Vec::new(),
     });
     for encounter in &mut record.encounters {
         if encounter.meta.id == ids::TELEPHONE_REVIEW {

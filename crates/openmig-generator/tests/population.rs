@@ -88,3 +88,31 @@ fn prevalence_and_medication_patterns_match_the_documented_targets() {
     assert_near("dissent from sharing", s.share(s.dissent), 0.0118, 0.25, s.patients);
     assert_near("deceased", s.share(s.deceased), 0.0043, 0.30, s.patients);
 }
+
+#[test]
+fn a_complication_is_linked_to_the_problem_it_follows_from_on_both_sides() {
+    use openmig_domain::record::ProblemRelation;
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let region = Region::plan(GeneratorConfig { patients: 5_000, practices: 2, seed: 7, as_of }).unwrap();
+    let mut linked = 0;
+    for i in 0..5_000 {
+        let record = region.record(i);
+        // Diabetic neuropathy, SNOMED CT 866003 (the catalogue's code).
+        for neuropathy in record.problems.iter().filter(|p| p.code.code.value() == 866003) {
+            assert_eq!(neuropathy.linked_problems.len(), 1, "{}", record.patient.nhs_number);
+            let link = neuropathy.linked_problems[0];
+            assert_eq!(link.relation, ProblemRelation::Child);
+            let diabetes = record.problems.iter().find(|p| p.meta.id == link.problem).expect("the linked problem");
+            assert!(diabetes.code.display.to_lowercase().contains("diabetes"), "{}", diabetes.code.display);
+            assert!(
+                diabetes
+                    .linked_problems
+                    .iter()
+                    .any(|l| l.problem == neuropathy.meta.id && l.relation == ProblemRelation::Parent),
+                "the parent records the link too"
+            );
+            linked += 1;
+        }
+    }
+    assert!(linked > 0, "some patients have the complication");
+}

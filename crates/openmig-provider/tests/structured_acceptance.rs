@@ -16,8 +16,7 @@
 //! - "patient9" (sensitive flag): the restricted record; "patient18": the deceased one;
 //! - "patientNotInSystem": a valid NHS number nobody is registered under.
 //!
-//! Not yet ported (see the issue note): the problems linked to other problems, diary
-//! entries, and investigations.
+//! Not yet ported (see the issue note): diary entries and investigations.
 
 mod acceptance;
 mod common;
@@ -52,6 +51,12 @@ fn linked() -> openmig_domain::GpRecord {
             fixtures::ids::DIABETES_REFERRAL,
         ];
     })
+}
+
+/// The example record with an upper respiratory infection and the post-viral cough that
+/// followed it, linked as parent and child.
+fn problems_linked_to_problems() -> openmig_domain::GpRecord {
+    fixtures::with_linked_problems(fixtures::example_variant(nhs(900_000_712), |_| {}))
 }
 
 /// The example record with no problem linked to anything.
@@ -414,6 +419,21 @@ mod structured_problems {
             "problems-medications-related-to-problems",
             "MedicationStatement",
         );
+    }
+
+    #[tokio::test]
+    async fn verify_response_for_a_patient_with_problems_linked_to_other_problems() {
+        let (nhs, answer) = request_about(problems_linked_to_problems(), |nhs| {
+            vec![nhs_param(nhs), json!({ "name": "includeProblems" })]
+        })
+        .await;
+        let bundle = &answer.body;
+        check::std(answer.status, bundle, &nhs, TRACE_ID);
+        check::no_duplicates(bundle);
+        check::a_problem_is_linked_to_another(bundle);
+        check::problems_are_valid(bundle);
+        check::lists_are_valid(bundle);
+        check::no_operation_outcome(bundle);
     }
 
     #[tokio::test]

@@ -138,6 +138,7 @@ pub fn active_problem(id: u32, code: u64, display: &str, days_ago: u64) -> Probl
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     }
 }
 

@@ -26,7 +26,7 @@ pub use medication::{
     Issue, Medication, MedicationStatus, PrescribingSetting, PrescriptionSource, PrescriptionType, Product, Quantity,
 };
 pub use observation::{Observation, ObservationCategory, ObservationComponent, ObservationValue, ReferenceRange};
-pub use problem::{Problem, ProblemStatus, Significance};
+pub use problem::{LinkedProblem, Problem, ProblemRelation, ProblemStatus, Significance};
 pub use referral::{Referral, ReferralPriority};
 pub use sharing::{SharingDecision, SharingPreference};
 

@@ -11,6 +11,9 @@
 //! - Significance (major/minor) is not sent: UK Core retired its
 //!   `Extension-UKCore-ProblemSignificance` (1.1.0, "England and GP Connect specific")
 //!   and base R4 has no element for it; `severity` means something else.
+//! - Links to other problems (parent, child, sibling) are not sent: UK Core and base R4
+//!   Condition have no element for them (GP Connect STU3's `relatedProblemHeader` has
+//!   no R4 counterpart); each linked problem is still its own Condition.
 
 use openmig_domain::record::{Problem, ProblemStatus};
 use serde_json::{Value, json};

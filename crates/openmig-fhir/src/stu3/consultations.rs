@@ -559,7 +559,7 @@ fn pull_problem(
             }
         }
     }
-    pulled.add(problems::condition(cx, problem, &related, None));
+    pulled.add(problems::condition(cx, record, problem, &related, None));
 }
 
 /// A consultation that links a problem, as the problems area refers to it: its

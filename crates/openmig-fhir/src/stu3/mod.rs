@@ -9,7 +9,8 @@
 //! - medication (`Medication`, `MedicationStatement`, `MedicationRequest` plan/order),
 //!   with the `medicationSearchFromDate` filter;
 //! - problems (`Condition` ProblemHeader with significance, `relatedClinicalContent` and
-//!   the consultation it was recorded in as `context`, status/significance filters,
+//!   the consultation it was recorded in as `context`, links to other problems as
+//!   `relatedProblemHeader` (parent, child, sibling), status/significance filters,
 //!   linked items pulled into the Bundle and listed in the secondary "Problems - …
 //!   related to problems" Lists); whatever was asked for, the problems linked to the
 //!   items returned, in "Problems - linked problems not relating to the primary query";
@@ -25,8 +26,8 @@
 //!
 //! Not mapped yet: investigation `ProcedureRequest`s, `Specimen`s and test groups, diary
 //! entries (the record holds none), immunisation consent status Observations
-//! (`includeStatus`), links between problems, the consultations' secondary Lists (e.g.
-//! "Consultations - medications contained in consultations") and the
+//! (`includeStatus`), the consultations' secondary List of investigations (a
+//! consultation sends a result without its DiagnosticReport) and the
 //! `data-in-transit`/`data-awaiting-filing` warnings. Request validation (forbidden
 //! combinations, dates not in the future) is the caller's.
 //!
@@ -262,6 +263,8 @@ pub fn relayed_structured_bundle(
     let present = keys(&clinical);
     clinical.extend(problems::linked_problems(&mut cx, record, &primary, &present, &listed_problems));
     dedupe(&mut clinical);
+    let present = keys(&clinical);
+    problems::drop_dangling_problem_links(&mut clinical, &present);
 
     let mut resources = demographics::resources(&mut cx, record);
     resources.extend(clinical);

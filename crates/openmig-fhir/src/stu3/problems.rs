@@ -23,13 +23,20 @@
 //! secondary List of their kind ("Problems - medications related to problems" and the
 //! rest; a medicine there by its MedicationStatement, as NHS England's provider tests
 //! expect). Ended allergies (which GP Connect carries only contained in the "Ended
-//! allergies" List), laboratory results, alerts and links between problems get no
-//! extension, so no reference dangles.
+//! allergies" List), laboratory results and alerts get no extension, so no reference
+//! dangles.
+//!
+//! Links between problems (`Problem.linked_problems`) are `relatedProblemHeader`
+//! extensions, `type` what this problem is to the other ("parent", "child",
+//! "sibling"), `target` the other Condition. A linked problem the query left out (by
+//! its filters) is still sent, in the linked-problems List below; one no area sent is
+//! not referred to ([`drop_dangling_problem_links`]), and a withheld one never.
 //!
 //! Problems linked to the other areas' items ([`linked_problems`]): whatever was asked
-//! for, a problem linked to an item of another area's primary List is in the Bundle, in
-//! the one List "Problems - linked problems not relating to the primary query" unless
-//! the Problems List already holds it (the Linkages page: each area's answer includes
+//! for, a problem linked to an item of another area's primary List, to a consultation
+//! returned, or to or from a problem of the Problems List is in the Bundle, in the one
+//! List "Problems - linked problems not relating to the primary query" unless the
+//! Problems List already holds it (the Linkages page: each area's answer includes
 //! "the ProblemHeader (Condition) profiles of any directly linked Problems").
 //!
 //! Withholding: a withheld problem is left out and the Problems List warns. A withheld
@@ -40,7 +47,8 @@
 use std::collections::HashSet;
 
 use openmig_domain::record::{
-    Allergy, Encounter, Immunisation, Medication, Observation, Problem, ProblemStatus, Referral, Significance,
+    Allergy, Encounter, Immunisation, Medication, Observation, Problem, ProblemRelation, ProblemStatus, Referral,
+    Significance,
 };
 use openmig_domain::{EntryId, GpRecord};
 use serde_json::{Value, json};
@@ -92,7 +100,7 @@ pub(crate) fn area(
         }
         list.item(reference(cx, problem));
         let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
-        conditions.push(condition(cx, problem, &related, context.as_deref()));
+        conditions.push(condition(cx, record, problem, &related, context.as_deref()));
     }
     let mut out = vec![list.build(cx)];
     out.extend(secondary.build(cx));
@@ -116,6 +124,14 @@ pub(crate) fn linked_problems(
 ) -> Vec<Value> {
     let mut list = ListBuilder::secondary(SecondaryList::LinkedProblems);
     let mut conditions = Vec::new();
+    let listed_ids: HashSet<EntryId> =
+        record.problems.iter().filter(|p| listed.contains(&reference(cx, p))).map(|p| p.meta.id).collect();
+    let linked_from_listed: HashSet<EntryId> = record
+        .problems
+        .iter()
+        .filter(|p| listed_ids.contains(&p.meta.id))
+        .flat_map(|p| p.linked_problems.iter().map(|link| link.problem))
+        .collect();
     for problem in &record.problems {
         let condition_reference = reference(cx, problem);
         if listed.contains(&condition_reference) {
@@ -128,7 +144,9 @@ pub(crate) fn linked_problems(
                 _ => None,
             })
             .collect();
-        if !targets.iter().any(|target| primary.contains(target)) {
+        let linked_to_listed = problem.linked_problems.iter().any(|link| listed_ids.contains(&link.problem))
+            || linked_from_listed.contains(&problem.meta.id);
+        if !linked_to_listed && !targets.iter().any(|target| primary.contains(target)) {
             continue;
         }
         if withheld(problem) {
@@ -139,7 +157,7 @@ pub(crate) fn linked_problems(
         if !present.contains(&condition_reference) {
             let related: Vec<String> = targets.into_iter().filter(|target| present.contains(target)).collect();
             let context = recorded_in(cx, record, problem).filter(|encounter| related.contains(encounter));
-            conditions.push(condition(cx, problem, &related, context.as_deref()));
+            conditions.push(condition(cx, record, problem, &related, context.as_deref()));
         }
     }
     let Some(list) = list.build_if_needed(cx) else { return Vec::new() };
@@ -308,8 +326,17 @@ pub(crate) fn is_sent_link(record: &GpRecord, id: EntryId) -> bool {
 /// `CareConnect-GPC-ProblemHeader-Condition-1`. Partial onset and end dates stay
 /// partial. `category` is the STU3 `problem-list-item`. The caller has checked
 /// [`withheld`]; `related` are the references of the linked items in the Bundle and
-/// `context` the consultation it was recorded in, when the Bundle holds it.
-pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[String], context: Option<&str>) -> Value {
+/// `context` the consultation it was recorded in, when the Bundle holds it. Each
+/// shareable linked problem is a `relatedProblemHeader` (its `type` what this problem
+/// is to it, its `target` the other Condition); one the Bundle turns out not to hold is
+/// taken out again by [`drop_dangling_problem_links`].
+pub(crate) fn condition(
+    cx: &mut Context<'_>,
+    record: &GpRecord,
+    problem: &Problem,
+    related: &[String],
+    context: Option<&str>,
+) -> Value {
     let mut extension = vec![json!({
         "url": urls::PROBLEM_SIGNIFICANCE_EXTENSION,
         "valueCode": match problem.significance {
@@ -317,6 +344,18 @@ pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[Stri
             Significance::Minor => "minor",
         },
     })];
+    for link in &problem.linked_problems {
+        let Some(other) = record.problems.iter().find(|p| p.meta.id == link.problem && !withheld(p)) else {
+            continue;
+        };
+        extension.push(json!({
+            "url": urls::RELATED_PROBLEM_HEADER_EXTENSION,
+            "extension": [
+                { "url": "type", "valueCode": relation_code(link.relation) },
+                { "url": "target", "valueReference": { "reference": reference(cx, other) } },
+            ],
+        }));
+    }
     extension.extend(
         related
             .iter()
@@ -354,4 +393,26 @@ pub(crate) fn condition(cx: &mut Context<'_>, problem: &Problem, related: &[Stri
         resource["note"] = json!([{ "text": notes }]);
     }
     resource
+}
+
+/// `relatedProblemHeader.type` (GP Connect's Problems page: "parent, child or sibling").
+fn relation_code(relation: ProblemRelation) -> &'static str {
+    match relation {
+        ProblemRelation::Parent => "parent",
+        ProblemRelation::Child => "child",
+        ProblemRelation::Sibling => "sibling",
+    }
+}
+
+/// Takes out of every Condition a `relatedProblemHeader` whose target the Bundle does not
+/// hold (a linked problem no area returned), so that no reference dangles.
+pub(crate) fn drop_dangling_problem_links(resources: &mut [Value], present: &HashSet<String>) {
+    for condition in resources.iter_mut().filter(|r| r["resourceType"] == "Condition") {
+        if let Some(extensions) = condition.get_mut("extension").and_then(Value::as_array_mut) {
+            extensions.retain(|e| {
+                e["url"] != urls::RELATED_PROBLEM_HEADER_EXTENSION
+                    || e["extension"][1]["valueReference"]["reference"].as_str().is_some_and(|r| present.contains(r))
+            });
+        }
+    }
 }

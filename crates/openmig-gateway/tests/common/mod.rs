@@ -298,6 +298,7 @@ fn sensitive_problem() -> openmig_domain::record::Problem {
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     }
 }
 

@@ -321,6 +321,7 @@ pub fn sensitive_entries(b: &mut Builder) {
             ended: (!ongoing).then(|| PartialDate::Day((day + Days::new(30)).min(b.end))),
             notes: None,
             related: Vec::new(),
+            linked_problems: Vec::new(),
         });
         // Consultations about sensitive matters are linked like any other, so the
         // gateway's filtering has real links to follow and hide.

@@ -1,7 +1,7 @@
 //! Conditions by age-specific prevalence, recorded as problems.
 
 use chrono::{Datelike, Days, NaiveDate};
-use openmig_domain::record::{Problem, ProblemStatus, Significance};
+use openmig_domain::record::{LinkedProblem, Problem, ProblemRelation, ProblemStatus, Significance};
 use openmig_domain::{PartialDate, Sex};
 
 use super::{Builder, Diagnosis, coded};
@@ -40,6 +40,21 @@ pub fn diagnose(b: &mut Builder) {
         && b.dice.chance(DIABETIC_NEUROPATHY.prevalence[0])
     {
         add(b, &DIABETIC_NEUROPATHY);
+        link_complication(b, DIABETIC_NEUROPATHY.condition, &[Condition::Type2Diabetes, Condition::Type1Diabetes]);
+    }
+}
+
+/// Links a complication's problem to the problem it follows from, as a GP links them:
+/// the cause is the parent, the complication its child (both sides record the link).
+fn link_complication(b: &mut Builder, complication: Condition, causes: &[Condition]) {
+    let problem_of =
+        |b: &Builder, condition: Condition| b.diagnoses.iter().find(|d| d.condition == condition).map(|d| d.problem);
+    let Some(child) = problem_of(b, complication) else { return };
+    let Some(parent) = causes.iter().find_map(|cause| problem_of(b, *cause)) else { return };
+    for (from, to, relation) in [(parent, child, ProblemRelation::Parent), (child, parent, ProblemRelation::Child)] {
+        if let Some(problem) = b.record.problems.iter_mut().find(|p| p.meta.id == from) {
+            problem.linked_problems.push(LinkedProblem { problem: to, relation });
+        }
     }
 }
 
@@ -75,6 +90,7 @@ fn add(b: &mut Builder, spec: &ConditionSpec) {
         ended: ended.map(PartialDate::Day),
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     });
     b.diagnoses.push(Diagnosis { condition: spec.condition, onset, active: ended.is_none(), ended, problem: id });
     if onset >= b.history_start {

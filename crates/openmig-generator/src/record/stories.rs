@@ -90,6 +90,7 @@ fn problem(b: &mut Builder, code: (u64, &'static str), onset: PartialDate, major
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     });
     id
 }

@@ -798,3 +798,38 @@ pub fn a_topic_or_heading_links_to(bundle: &Value, kind: &str) {
     };
     assert!(names("25851000000105") + names("24781000000107") > 0, "a topic or heading names a {kind}");
 }
+
+/// "I Check that a problem is linked to another problem": at least two problems, and one
+/// whose `relatedProblemHeader` (type `child` or `sibling`) names another that names it
+/// back as its `parent`. (The step calls the first one the parent; the check is the
+/// same either way round, and the Problems page's `type` is what the problem holding
+/// the link is to its target.)
+pub fn a_problem_is_linked_to_another(bundle: &Value) {
+    let conditions = of_kind(bundle, "Condition");
+    assert!(conditions.len() > 1, "at least two problems");
+    let links = |condition: &Value| -> Vec<(String, String)> {
+        array(&condition["extension"])
+            .iter()
+            .filter(|e| {
+                e["url"]
+                    == "https://fhir.hl7.org.uk/STU3/StructureDefinition/Extension-CareConnect-RelatedProblemHeader-1"
+            })
+            .filter_map(|e| {
+                let part = |url: &str| array(&e["extension"]).iter().find(|p| p["url"] == url);
+                let kind = part("type")?["valueCode"].as_str()?.to_lowercase();
+                let target = part("target")?["valueReference"]["reference"].as_str()?.to_owned();
+                Some((kind, target))
+            })
+            .collect()
+    };
+    let found = conditions.iter().any(|first| {
+        let first_ref = format!("Condition/{}", first["id"].as_str().unwrap_or_default());
+        links(first).into_iter().filter(|(kind, _)| kind == "child" || kind == "sibling").any(|(_, target)| {
+            conditions.iter().any(|second| {
+                format!("Condition/{}", second["id"].as_str().unwrap_or_default()) == target
+                    && links(second).iter().any(|(kind, back)| kind == "parent" && *back == first_ref)
+            })
+        })
+    });
+    assert!(found, "a problem linked to another as parent and child");
+}

@@ -75,6 +75,7 @@ pub fn sensitive_consultations() -> GpRecord {
         ended: None,
         notes: None,
         related: Vec::new(),
+        linked_problems: Vec::new(),
     };
     let diagnosed = NaiveDate::from_ymd_opt(2023, 2, 10).unwrap();
     let attended = NaiveDate::from_ymd_opt(2026, 5, 5).unwrap();

@@ -496,8 +496,10 @@ fn own_text(resource: &Value) -> String {
 /// hold as entries: resources skipped as entered in error, or never entries at all.
 fn drop_dangling_links(record: &mut GpRecord) {
     let ids: HashSet<EntryId> = record.entry_ids().collect();
+    let problems: HashSet<EntryId> = record.problems.iter().map(|p| p.meta.id).collect();
     for problem in &mut record.problems {
         problem.related.retain(|id| ids.contains(id));
+        problem.linked_problems.retain(|link| problems.contains(&link.problem));
     }
     for encounter in &mut record.encounters {
         encounter.linked.retain(|id| ids.contains(id));

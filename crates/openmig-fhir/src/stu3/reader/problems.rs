@@ -3,13 +3,16 @@
 //! named by its MedicationStatement or by its plan or an order). A consultation named
 //! there or as the `context` is a link the domain keeps on the consultation
 //! (`Encounter.linked`), so it is handed to the consultations' reading
-//! ([`Reader::consultation_links`]).
+//! ([`Reader::consultation_links`]). Its `relatedProblemHeader` extensions are its links
+//! to other problems (a `type` of parent, child or sibling, in any case, as the
+//! published example writes `Parent`); one of another type or to anything but a
+//! Condition is dropped.
 //!
 //! A related item that is not a record entry (a DiagnosticReport, say), or that does not
 //! resolve, is dropped: the problem itself is still shown.
 
 use openmig_domain::PartialDate;
-use openmig_domain::record::{EntryMeta, Problem, ProblemStatus, Significance};
+use openmig_domain::record::{EntryMeta, LinkedProblem, Problem, ProblemRelation, ProblemStatus, Significance};
 
 use super::super::urls;
 use super::bundle::ResId;
@@ -58,6 +61,20 @@ fn problem(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Problem>, NotRea
     if let Some((consultation, "Encounter")) = reader.entry(&resource["context"], id) {
         reader.consultation_links.push((consultation, entry));
     }
+    let linked_problems = extensions(resource, urls::RELATED_PROBLEM_HEADER_EXTENSION)
+        .filter_map(|link| {
+            let relation = match text(extension(link, "type")?, "valueCode")?.to_ascii_lowercase().as_str() {
+                "parent" => ProblemRelation::Parent,
+                "child" => ProblemRelation::Child,
+                "sibling" => ProblemRelation::Sibling,
+                _ => return None,
+            };
+            match reader.entry(&extension(link, "target")?["valueReference"], id)? {
+                (problem, "Condition") => Some(LinkedProblem { problem, relation }),
+                _ => None,
+            }
+        })
+        .collect();
     let recorded_on = optional_first_day(&resource["assertedDate"], KIND, "assertedDate")?
         .or(onset.map(PartialDate::earliest))
         .ok_or_else(|| invalid(KIND, "no assertedDate or onset"))?;
@@ -75,5 +92,6 @@ fn problem(reader: &mut Reader<'_>, id: ResId) -> Result<Option<Problem>, NotRea
         ended,
         notes: notes(resource),
         related,
+        linked_problems,
     }))
 }

@@ -65,8 +65,9 @@ const NO_DOSE: &str = "No information available";
 ///    environment); the substance only with a reaction (format: it rides on the
 ///    reaction).
 /// 7. Problems: blank notes → none (writer); related items only shareable medicines,
-///    uncategorised observations, immunisations and referrals (writer: other kinds get
-///    no `relatedClinicalContent`).
+///    active allergies, uncategorised observations, immunisations and referrals
+///    (writer: other kinds get no `relatedClinicalContent`); linked problems only
+///    shareable ones (writer: a withheld problem is never a `relatedProblemHeader`).
 /// 8. Immunisations: with a product, the vaccination is the product (writer: the
 ///    procedure code is not sent, only its term as a note); no dose number (writer: no
 ///    `vaccinationProtocol`).
@@ -163,6 +164,9 @@ pub fn shareable_projection(record: &GpRecord, clinicians: &[Clinician]) -> GpRe
             p.meta.recorded_by = known(&p.meta.recorded_by);
             p.notes = p.notes.filter(|n| !n.trim().is_empty());
             p.related.retain(|id| problems::is_sent_link(record, *id));
+            p.linked_problems.retain(|link| {
+                record.problems.iter().any(|other| other.meta.id == link.problem && !problems::withheld(other))
+            });
             p
         })
         .collect();
