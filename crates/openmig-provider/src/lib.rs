@@ -31,7 +31,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -128,16 +128,33 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io
 /// as the operation (GP Connect's metadata read is an interaction like any other; an
 /// expired token or a missing header is refused here too), with the metadata interaction
 /// id and the `organization/*.read` scope.
+///
+/// The answer is FHIR JSON: a consumer whose `Accept` rules JSON out is refused with 406,
+/// unless a `_format` query parameter asks for JSON (FHIR's `_format` overrides
+/// `Accept`).
 async fn metadata(
     State(state): State<AppState>,
     Path(ods): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ProviderError> {
+    if !format_asks_for_json(query.as_deref()) {
+        headers::check_accept(&headers)?;
+    }
     let entry = practice(&state, &ods).await?;
     headers::check_ssp_for(&headers, &entry.practice.asid, headers::STRUCTURED_METADATA_INTERACTION, "metadata")?;
     let audience = format!("/{}/STU3/1/gpconnect/structured", entry.practice.ods_code);
     jwt::requester(&headers, &audience, jwt::ORGANIZATION_READ_SCOPE, (state.clock)())?;
     Ok(fhir_json(StatusCode::OK, &capability::capability_statement(&entry.practice)))
+}
+
+/// True when the query's `_format` names JSON (`json`, `application/json`,
+/// `application/fhir+json`, percent-encoded or not).
+fn format_asks_for_json(query: Option<&str>) -> bool {
+    query.unwrap_or_default().split('&').filter_map(|pair| pair.split_once('=')).any(|(name, value)| {
+        let value = value.replace("%2B", "+").replace("%2b", "+").replace("%2F", "/").replace("%2f", "/");
+        name == "_format" && matches!(value.as_str(), "json" | "application/json" | "application/fhir+json")
+    })
 }
 
 async fn get_structured_record(

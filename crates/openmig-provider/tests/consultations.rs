@@ -377,6 +377,8 @@ async fn the_capability_statement_lists_consultations_and_the_encounter_profile(
     assert!(!description.contains("includeConsultations and"));
     let profiles: Vec<&str> =
         answer.body["profile"].as_array().unwrap().iter().map(|p| p["reference"].as_str().unwrap()).collect();
-    assert!(profiles.contains(&"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1"));
-    assert!(profiles.contains(&"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1"));
+    assert!(
+        profiles.contains(&"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-Encounter-1/_history/1.5")
+    );
+    assert!(profiles.contains(&"https://fhir.nhs.uk/STU3/StructureDefinition/CareConnect-GPC-List-1/_history/1.7"));
 }
