@@ -116,3 +116,39 @@ fn a_complication_is_linked_to_the_problem_it_follows_from_on_both_sides() {
     }
     assert!(linked > 0, "some patients have the complication");
 }
+
+#[test]
+fn problems_are_linked_to_the_readings_vaccinations_and_referrals_made_for_them_and_any_kind_can_be_withheld() {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let region = Region::plan(GeneratorConfig { patients: 5_000, practices: 2, seed: 11, as_of }).unwrap();
+    let (mut readings, mut vaccinations, mut referrals) = (0, 0, 0);
+    let mut withheld_kinds = std::collections::BTreeSet::new();
+    for i in 0..5_000 {
+        let record = region.record(i);
+        for problem in &record.problems {
+            for id in &problem.related {
+                if let Some(o) = record.observations.iter().find(|o| o.meta.id == *id) {
+                    // A blood pressure panel, linked to hypertension (SNOMED CT 38341003).
+                    assert_eq!(problem.code.code.value(), 38341003, "{}", o.code.display);
+                    readings += 1;
+                } else if record.immunisations.iter().any(|v| v.meta.id == *id) {
+                    vaccinations += 1;
+                } else if let Some(referral) = record.referrals.iter().find(|r| r.meta.id == *id) {
+                    assert!(!referral.reason.is_empty());
+                    referrals += 1;
+                }
+            }
+        }
+        let kinds = [
+            ("consultation", record.encounters.iter().any(|e| e.meta.confidential)),
+            ("problem", record.problems.iter().any(|e| e.meta.confidential)),
+            ("medicine", record.medications.iter().any(|e| e.meta.confidential)),
+            ("allergy", record.allergies.iter().any(|e| e.meta.confidential)),
+            ("observation", record.observations.iter().any(|e| e.meta.confidential)),
+            ("immunisation", record.immunisations.iter().any(|e| e.meta.confidential)),
+        ];
+        withheld_kinds.extend(kinds.iter().filter(|(_, any)| *any).map(|(kind, _)| *kind));
+    }
+    assert!(readings > 0 && vaccinations > 0 && referrals > 0, "{readings} {vaccinations} {referrals}");
+    assert!(withheld_kinds.len() >= 4, "confidential entries of several kinds: {withheld_kinds:?}");
+}

@@ -97,6 +97,19 @@ impl Builder<'_> {
         self.diagnoses.iter().any(|d| d.condition == condition)
     }
 
+    /// Links `entry` to the problem of the first of `conditions` the patient has, as a
+    /// GP links a reading, a vaccination or a referral to the condition it was for (GP
+    /// Connect sends the link as the problem's `relatedClinicalContent`).
+    pub fn link_to_problem(&mut self, conditions: &[Condition], entry: EntryId) {
+        let problem = conditions
+            .iter()
+            .find_map(|condition| self.diagnoses.iter().find(|d| d.condition == *condition))
+            .map(|d| d.problem);
+        if let Some(problem) = problem.and_then(|id| self.record.problems.iter_mut().find(|p| p.meta.id == id)) {
+            problem.related.push(entry);
+        }
+    }
+
     /// True when the patient has the condition and it is active.
     pub fn has_active(&self, condition: Condition) -> bool {
         self.diagnoses.iter().any(|d| d.condition == condition && d.active)

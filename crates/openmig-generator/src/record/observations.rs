@@ -124,7 +124,8 @@ fn review(b: &mut Builder, base: &Baseline, day: NaiveDate) {
     let systolic = (base.systolic + b.dice.normal(0.0, 9.0)).round().clamp(85.0, 220.0);
     let diastolic = (base.diastolic + b.dice.normal(0.0, 6.0)).round().clamp(45.0, 130.0).min(systolic - 20.0);
     let meta = b.meta(day, by.clone());
-    made.push(meta.id);
+    let bp = meta.id;
+    made.push(bp);
     b.record.observations.push(Observation {
         meta,
         code: coded(obs::BP_PANEL),
@@ -137,6 +138,8 @@ fn review(b: &mut Builder, base: &Baseline, day: NaiveDate) {
         reference_range: None,
         comment: None,
     });
+    // The reading belongs to the hypertension it monitors.
+    b.link_to_problem(&[Condition::Hypertension], bp);
     let diabetic = b.has(Condition::Type2Diabetes) || b.has(Condition::Type1Diabetes);
     if diabetic || b.dice.chance(0.15) {
         let v = (base.hba1c + b.dice.normal(0.0, 4.0)).round().clamp(20.0, 130.0);

@@ -81,7 +81,7 @@ pub fn allergies(b: &mut Builder) {
 /// Seasonal flu for the eligible each autumn, pneumococcal at 65, shingles at 70,
 /// COVID-19 primary doses in 2021.
 pub fn immunisations(b: &mut Builder) {
-    let at_risk = [
+    let risks = [
         Condition::Type2Diabetes,
         Condition::Type1Diabetes,
         Condition::Copd,
@@ -90,9 +90,8 @@ pub fn immunisations(b: &mut Builder) {
         Condition::HeartFailure,
         Condition::IschaemicHeartDisease,
         Condition::Stroke,
-    ]
-    .iter()
-    .any(|c| b.has(*c));
+    ];
+    let at_risk = risks.iter().any(|c| b.has(*c));
     let from = b.active_history_start();
     let nurse = b.staff(ClinicianRole::PracticeNurse);
     for year in from.year()..=b.end.year() {
@@ -120,7 +119,11 @@ pub fn immunisations(b: &mut Builder) {
         };
         let product =
             matches!(status, ImmunisationStatus::Given { .. }).then(|| coded(*b.dice.pick(vacc::FLU_PRODUCTS)));
-        immunise(b, vacc::FLU, product, PartialDate::Day(day), status, nurse.clone());
+        let id = immunise(b, vacc::FLU, product, PartialDate::Day(day), status, nurse.clone());
+        // Under 65, the vaccination is for the condition that puts them at risk.
+        if age < 65 {
+            b.link_to_problem(&risks, id);
+        }
     }
     let birth = b.record.patient.birth_date;
     if b.age() >= 65 && b.dice.chance(0.7) {
@@ -166,11 +169,13 @@ fn immunise(
     date: PartialDate,
     status: ImmunisationStatus,
     by: openmig_domain::ClinicianId,
-) {
+) -> openmig_domain::EntryId {
     let recorded =
         date.day().unwrap_or_else(|| date.latest().max(b.record.patient.registration.registered_on)).min(b.end);
     let meta = b.meta(recorded, by);
+    let id = meta.id;
     b.record.immunisations.push(Immunisation { meta, vaccination: coded(vaccination), product, date, status });
+    id
 }
 
 /// Warnings a clinician must see, and referrals the conditions bring.
@@ -208,38 +213,52 @@ pub fn alerts_and_referrals(b: &mut Builder) {
         });
         b.happenings.push((day, id, "Care planning discussion.".into()));
     }
-    let mut referrals: Vec<(Code, &str, &str)> = Vec::new();
+    // Each referral with the condition it is for.
+    let mut referrals: Vec<(Code, &str, &str, &[Condition])> = Vec::new();
     if b.has(Condition::Type2Diabetes) && b.dice.chance(0.3) {
-        referrals.push((referral::DIABETIC_EYE, "Diabetic eye screening programme", "Annual diabetic eye screening"));
+        referrals.push((
+            referral::DIABETIC_EYE,
+            "Diabetic eye screening programme",
+            "Annual diabetic eye screening",
+            &[Condition::Type2Diabetes],
+        ));
     }
     if b.has(Condition::Type2Diabetes) && b.dice.chance(0.1) {
         referrals.push((
             referral::DIABETES_CLINIC,
             "Hospital diabetes clinic",
             "Poor glycaemic control despite treatment",
+            &[Condition::Type2Diabetes],
         ));
     }
     if b.has(Condition::Dementia) && b.dice.chance(0.6) {
-        referrals.push((referral::MEMORY_CLINIC, "Memory assessment service", "Progressive memory loss"));
+        referrals.push((
+            referral::MEMORY_CLINIC,
+            "Memory assessment service",
+            "Progressive memory loss",
+            &[Condition::Dementia],
+        ));
     }
     if b.has(Condition::Osteoarthritis) && b.dice.chance(0.1) {
         referrals.push((
             referral::RHEUMATOLOGY_OA,
             "Rheumatology outpatients",
             "Knee pain limiting mobility despite analgesia",
+            &[Condition::Osteoarthritis],
         ));
     }
     if age >= 80 && b.dice.chance(0.05) {
-        referrals.push((referral::FALLS, "Community falls service", "Recurrent falls"));
+        referrals.push((referral::FALLS, "Community falls service", "Recurrent falls", &[]));
     }
     if age >= 85 && b.dice.chance(0.01) {
         referrals.push((
             referral::PALLIATIVE,
             "Community palliative care team",
             "Advanced frailty, wishes to be cared for at home",
+            &[],
         ));
     }
-    for (code, recipient, reason) in referrals {
+    for (code, recipient, reason, conditions) in referrals {
         let day = b.day_from(from);
         let gp = b.gp();
         let meta = b.meta(day, gp);
@@ -254,6 +273,7 @@ pub fn alerts_and_referrals(b: &mut Builder) {
             reason: reason.into(),
         });
         b.happenings.push((day, id, format!("{reason}. Referred.")));
+        b.link_to_problem(conditions, id);
     }
 }
 
@@ -334,14 +354,22 @@ pub fn confidential_entries(b: &mut Builder) {
     if !b.dice.chance(0.015) {
         return;
     }
-    let choices = b.record.encounters.len() + b.record.problems.len();
-    if choices == 0 {
+    // Any kind of entry may be marked: each area's answer must be able to withhold one.
+    let r = &mut b.record;
+    let mut metas: Vec<&mut openmig_domain::record::EntryMeta> = r
+        .encounters
+        .iter_mut()
+        .map(|e| &mut e.meta)
+        .chain(r.problems.iter_mut().map(|e| &mut e.meta))
+        .chain(r.medications.iter_mut().map(|e| &mut e.meta))
+        .chain(r.allergies.iter_mut().map(|e| &mut e.meta))
+        .chain(r.observations.iter_mut().map(|e| &mut e.meta))
+        .chain(r.immunisations.iter_mut().map(|e| &mut e.meta))
+        .chain(r.referrals.iter_mut().map(|e| &mut e.meta))
+        .collect();
+    if metas.is_empty() {
         return;
     }
-    let pick = b.dice.int(0, choices as i64 - 1) as usize;
-    if pick < b.record.encounters.len() {
-        b.record.encounters[pick].meta.confidential = true;
-    } else {
-        b.record.problems[pick - b.record.encounters.len()].meta.confidential = true;
-    }
+    let pick = b.dice.int(0, metas.len() as i64 - 1) as usize;
+    metas[pick].confidential = true;
 }
