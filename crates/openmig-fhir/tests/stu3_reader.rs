@@ -403,6 +403,41 @@ fn a_warning_on_a_secondary_list_says_the_problems_answer_lost_an_item() {
     assert!(read.warnings.iter().any(|w| w.starts_with("Problems - medications related to problems: Items excluded")));
 }
 
+#[test]
+fn diary_entries_the_record_cannot_hold_are_said_not_dropped() {
+    // A recall, as GP Connect's diary entries page shapes it: a ProcedureRequest in the
+    // "Patient recall administration" List (714311000000108). openmig's record keeps no
+    // recalls, and ProcedureRequests otherwise support investigations, so the clinician
+    // is told rather than shown nothing.
+    let mut bundle = fixture_bundle(&example_record());
+    let entries = bundle["entry"].as_array_mut().expect("entries");
+    entries.push(serde_json::json!({ "resource": {
+        "resourceType": "ProcedureRequest",
+        "id": "recall-1",
+        "status": "active",
+        "intent": "plan",
+        "code": { "text": "Asthma review due" },
+        "subject": { "reference": "Patient/patient-9434765919" },
+        "occurrenceDateTime": "2027-01-10",
+    }}));
+    entries.push(serde_json::json!({ "resource": {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "snapshot",
+        "title": "Patient recall administration",
+        "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "714311000000108", "display": "Patient recall administration" }] },
+        "subject": { "reference": "Patient/patient-9434765919" },
+        "entry": [{ "item": { "reference": "ProcedureRequest/recall-1" } }],
+    }}));
+    let read = read_structured_bundle(&bundle, example_record().patient.nhs_number).expect("reads");
+    assert!(
+        read.warnings.iter().any(|w| w.starts_with("Diary entries: the practice sent 1 recall or reminder item(s)")),
+        "{:?}",
+        read.warnings
+    );
+    assert_eq!(read.record, fixture_round_trip(&example_record(), "example").record, "nothing else changes");
+}
+
 /// The Bundle of every area for `record` with the fixture practice and clinicians.
 fn fixture_bundle(record: &GpRecord) -> serde_json::Value {
     structured_bundle(record, &example_practice(), &example_clinicians(), &StructuredOptions::everything())

@@ -44,6 +44,28 @@ fn section(list: &serde_json::Value) -> Option<Section> {
         .or_else(|| code_in(&list["code"], urls::SECONDARY_LIST_SYSTEM).and_then(Section::of_secondary_list))
 }
 
+/// The diary entries List ("Patient recall administration", GP Connect's primary List
+/// of `ProcedureRequest`s for recalls and reminders).
+const DIARY_LIST: &str = "714311000000108";
+
+/// One warning for the diary entries the practice sent: the domain keeps no recalls, and
+/// a `ProcedureRequest` is otherwise read as an investigation's supporting request, so
+/// without this they would be dropped without a word.
+pub(super) fn check_diary_entries(reader: &mut Reader<'_>) {
+    let entries: usize = reader
+        .of_kind("List")
+        .into_iter()
+        .map(|list| reader.resource(list))
+        .filter(|list| code_in(&list["code"], urls::SNOMED) == Some(DIARY_LIST))
+        .map(|list| array(list, "entry").len())
+        .sum();
+    if entries > 0 {
+        reader.warnings.push(format!(
+            "Diary entries: the practice sent {entries} recall or reminder item(s) that cannot be shown (not supported)."
+        ));
+    }
+}
+
 /// A List's title (else its code's text).
 fn title(list: &serde_json::Value) -> &str {
     text(list, "title").or_else(|| list.get("code").and_then(concept_text)).unwrap_or("Record")

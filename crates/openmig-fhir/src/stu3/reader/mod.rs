@@ -35,8 +35,9 @@
 //! warning. A reference that does not resolve costs only the item holding it (or, in a
 //! List, only that List entry), never the record.
 //!
-//! Content the domain does not model (other resource types) is skipped and said so in
-//! [`ReadRecord::warnings`]; so are the Lists' warning codes (`confidential-items` sets
+//! Content the domain does not model (other resource types, and diary entries, which
+//! are `ProcedureRequest`s like an investigation's supporting request) is skipped and
+//! said so in [`ReadRecord::warnings`]; so are the Lists' warning codes (`confidential-items` sets
 //! [`ReadRecord::withheld_items`]) and the provider's OperationOutcome.
 //!
 //! # Entry ids
@@ -221,6 +222,7 @@ fn read(bundle: &Value, expected_nhs: NhsNumber, located: Option<&Patient>) -> R
     reader.check_subjects()?;
     let practice = demographics::practice(&mut reader, located)?;
     lists::check_list_entries(&mut reader);
+    lists::check_diary_entries(&mut reader);
 
     let clinicians = demographics::clinicians(&mut reader, &practice);
     let narratives = consultations::narratives(&reader);
