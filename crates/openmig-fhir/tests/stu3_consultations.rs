@@ -610,3 +610,21 @@ fn every_consultation_bearing_bundle_validates_against_the_fhir_resources_stu3_m
          MedicationStatement,MedicationRequest,AllergyIntolerance,Immunization,ReferralRequest",
     );
 }
+
+#[test]
+fn a_problem_linked_to_what_a_consultation_recorded_comes_in_the_linked_problems_list() {
+    // Asthma is linked to the blood pressure taken in the AF consultation, though no
+    // consultation links asthma itself: GP Connect's Linkages page asks for it too.
+    let mut record = example_record();
+    record.problems.iter_mut().filter(|p| p.meta.id == ids::ASTHMA).for_each(|p| p.related = vec![ids::BLOOD_PRESSURE]);
+    let b = bundle(&record, &only_consultations());
+    let linked = of_type(&b, "List")
+        .into_iter()
+        .find(|l| l["title"] == "Problems - linked problems not relating to the primary query")
+        .expect("the linked-problems List");
+    let entries: Vec<&str> =
+        linked["entry"].as_array().unwrap().iter().filter_map(|e| e["item"]["reference"].as_str()).collect();
+    assert!(entries.contains(&"Condition/condition-9434765919-8"), "{entries:?}");
+    assert!(entries.contains(&"Condition/condition-9434765919-7"), "AF, which the consultation links");
+    assert_closed("a problem linked to a recorded item", &b);
+}

@@ -342,8 +342,16 @@ fn a_bundle_of_consultations_only_reads_with_the_items_they_pulled_in() {
         let bundle = structured_bundle(&record, &practice, &clinicians, &options);
         let read = read_structured_bundle(&bundle, record.patient.nhs_number).expect("reads").record;
         assert_eq!(read.encounters, full.encounters);
+        // A problem a consultation links comes with its linked items; one linked only to
+        // what a consultation recorded comes in the linked-problems List referring only
+        // to what the Bundle holds: either way as in the full record, but for links to
+        // items this answer does not carry.
         for problem in &read.problems {
-            assert!(full.problems.contains(problem), "pulled-in problem as in the full record");
+            let whole = full.problems.iter().find(|p| p.meta.id == problem.meta.id).expect("a full problem");
+            assert!(problem.related.iter().all(|id| whole.related.contains(id)), "related items");
+            assert!(problem.linked_problems.iter().all(|l| whole.linked_problems.contains(l)), "linked problems");
+            let bare = |p: &Problem| Problem { related: Vec::new(), linked_problems: Vec::new(), ..p.clone() };
+            assert_eq!(bare(problem), bare(whole), "pulled-in problem as in the full record");
         }
         for medication in &read.medications {
             let whole = full.medications.iter().find(|m| m.meta.id == medication.meta.id).expect("a full medicine");

@@ -102,10 +102,11 @@
 //! test results in none, as GP Connect lists investigations by a DiagnosticReport the
 //! consultation does not send). A withheld item of a returned consultation makes its
 //! kind's List warn, with no entry if need be ("a warning code SHALL be present even if
-//! no other data is contained in the list"). The problems a consultation links are also
-//! in the one "Problems - linked problems not relating to the primary query" List.
-//! GP Connect also asks for the problems linked to a consultation's allergies,
-//! immunisations and observations; those are not pulled in yet.
+//! no other data is contained in the list"). The problems a consultation links, and
+//! those linked to what it recorded (GP Connect's Linkages page: "Include the
+//! ProblemHeader (Condition) profile of any Problems linked to the returned
+//! Medications…", allergies, immunisations and the rest), are in the one "Problems -
+//! linked problems not relating to the primary query" List.
 //!
 //! # Encounter
 //!

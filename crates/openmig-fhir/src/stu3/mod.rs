@@ -257,7 +257,10 @@ pub fn relayed_structured_bundle(
     if let Some(consultation_options) = &options.consultations {
         let present = keys(&clinical);
         let area = consultations::area(&mut cx, record, consultation_options, options, &present);
-        primary.extend(keys(&area).into_iter().filter(|key| key.starts_with("Encounter/")));
+        // The consultations and what they recorded: GP Connect's Linkages page asks for
+        // the problems linked to a returned consultation's medicines, allergies,
+        // immunisations and the rest too.
+        primary.extend(keys(&area));
         clinical.extend(area);
     }
     let present = keys(&clinical);

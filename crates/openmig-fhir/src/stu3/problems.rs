@@ -34,7 +34,8 @@
 //!
 //! Problems linked to the other areas' items ([`linked_problems`]): whatever was asked
 //! for, a problem linked to an item of another area's primary List, to a consultation
-//! returned, or to or from a problem of the Problems List is in the Bundle, in the one
+//! returned or an item it recorded, or to or from a problem of the Problems List is in
+//! the Bundle, in the one
 //! List "Problems - linked problems not relating to the primary query" unless the
 //! Problems List already holds it (the Linkages page: each area's answer includes
 //! "the ProblemHeader (Condition) profiles of any directly linked Problems").
@@ -112,7 +113,7 @@ pub(crate) fn area(
 /// The "Problems - linked problems not relating to the primary query" List: every
 /// problem the Problems List does not hold (`listed`) that is linked to an item of
 /// another area's primary List (`primary`, the `Type/id` of those items and of the
-/// consultations returned), then the Conditions of those the Bundle does not hold yet
+/// consultations returned with what they recorded), then the Conditions of those the Bundle does not hold yet
 /// (`present`); nothing when there are none (see the module docs). Each Condition refers
 /// only to the linked items the Bundle holds, so none of its references dangles.
 pub(crate) fn linked_problems(
