@@ -5,7 +5,7 @@
 //! The scenarios that want FHIR XML are not met, by design: openmig speaks FHIR JSON only,
 //! so its CapabilityStatement lists no `application/fhir+xml` ("…indicates acceptance of
 //! xml and json format") and a consumer that will accept only XML gets a 406
-//! OperationOutcome ("…Accept header is XML…", asserted here). The five whose only point
+//! OperationOutcome ("…Accept header is XML…", asserted here). The four whose only point
 //! is an XML answer (`_format` XML) are not ported. ARCHITECTURE.md lists the deviation.
 
 mod common;
