@@ -156,6 +156,27 @@ async fn structured_request_sent_for_consultations_and_problems_expect_success()
     check::problems_are_valid(&answer.body);
 }
 
+#[tokio::test]
+async fn structured_request_sent_for_multiple_clinical_areas_expect_success() {
+    let answer = request(vec![
+        nhs_param(EXAMPLE_NHS),
+        allergies(true),
+        medication(true),
+        consultations(),
+        problems(),
+        immunisations(),
+        json!({ "name": "includeUncategorisedData" }),
+        json!({ "name": "includeInvestigations" }),
+        json!({ "name": "includeReferrals" }),
+    ])
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    check::no_duplicates(&answer.body);
+    check::no_operation_outcome(&answer.body);
+    check::lists_are_valid(&answer.body);
+    assert_eq!(check::of_kind(&answer.body, "Patient").len(), 1);
+}
+
 /// The parts the "invalid parameter combination" scenarios add, by the suite's step, but
 /// each valid on its own (the control test below checks that), so that only the
 /// combination can be what is refused: the suite's periods are years ("2014" to
