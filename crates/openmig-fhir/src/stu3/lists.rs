@@ -25,7 +25,7 @@ use super::{snomed_concept, urls};
 /// item a problem links to, one per kind of item recorded in consultations, and the one
 /// List of problems linked to the query's items that the Problems List does not hold.
 /// Sent in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum SecondaryList {
     RelatedAllergies,
     RelatedConsultations,
@@ -100,7 +100,7 @@ impl SecondaryList {
 #[derive(Default)]
 pub(crate) struct SecondaryLists {
     lists: BTreeMap<SecondaryList, ListBuilder>,
-    listed: HashSet<String>,
+    listed: HashSet<(SecondaryList, String)>,
 }
 
 impl SecondaryLists {
@@ -110,7 +110,7 @@ impl SecondaryLists {
 
     /// Lists `reference` in `list`, unless it is listed already.
     pub fn item(&mut self, list: SecondaryList, reference: String) {
-        if self.listed.insert(format!("{}|{reference}", list.code().0)) {
+        if self.listed.insert((list, reference.clone())) {
             self.list(list).item(reference);
         }
     }
@@ -128,7 +128,6 @@ impl SecondaryLists {
 
 /// One List being assembled.
 pub(crate) struct ListBuilder {
-    system: &'static str,
     code: (&'static str, &'static str),
     secondary: Option<SecondaryList>,
     items: Vec<Value>,
@@ -139,24 +138,12 @@ pub(crate) struct ListBuilder {
 impl ListBuilder {
     /// An empty List with this SNOMED `(code, title)`.
     pub fn new(code: (&'static str, &'static str)) -> Self {
-        ListBuilder {
-            system: urls::SNOMED,
-            code,
-            secondary: None,
-            items: Vec::new(),
-            contained: Vec::new(),
-            withheld: false,
-        }
+        ListBuilder { code, secondary: None, items: Vec::new(), contained: Vec::new(), withheld: false }
     }
 
     /// An empty secondary List.
     pub fn secondary(list: SecondaryList) -> Self {
-        ListBuilder {
-            system: urls::SECONDARY_LIST_SYSTEM,
-            code: list.code(),
-            secondary: Some(list),
-            ..Self::new(("", ""))
-        }
+        ListBuilder { code: list.code(), secondary: Some(list), ..Self::new(("", "")) }
     }
 
     /// Adds an entry referring to a resource elsewhere in the Bundle.
@@ -208,7 +195,8 @@ impl ListBuilder {
         list["status"] = json!("current");
         list["mode"] = json!("snapshot");
         list["title"] = json!(if code == urls::UNCATEGORISED_LIST.0 { urls::UNCATEGORISED_LIST_TITLE } else { title });
-        list["code"] = json!({ "coding": [{ "system": self.system, "code": code, "display": title }] });
+        let system = if self.secondary.is_some() { urls::SECONDARY_LIST_SYSTEM } else { urls::SNOMED };
+        list["code"] = json!({ "coding": [{ "system": system, "code": code, "display": title }] });
         list["subject"] = cx.patient_ref();
         if self.items.is_empty() {
             list["emptyReason"] = json!({

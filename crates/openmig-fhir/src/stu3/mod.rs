@@ -265,8 +265,7 @@ pub fn relayed_structured_bundle(
     }
     let present = keys(&clinical);
     clinical.extend(problems::linked_problems(&mut cx, record, &primary, &present, &listed_problems));
-    dedupe(&mut clinical);
-    let present = keys(&clinical);
+    let present = dedupe(&mut clinical);
     problems::drop_dangling_problem_links(&mut clinical, &present);
 
     let mut resources = demographics::resources(&mut cx, record);
@@ -288,11 +287,13 @@ fn keys(resources: &[Value]) -> HashSet<String> {
     resources.iter().filter_map(key).collect()
 }
 
-/// Keeps the first of resources with the same `Type/id`: a consultation the problems
-/// area pulled in is the consultations area's own too, built the same way.
-fn dedupe(resources: &mut Vec<Value>) {
+/// Keeps the first of resources with the same `Type/id` (a consultation the problems
+/// area pulled in is the consultations area's own too, built the same way), and returns
+/// the `Type/id` of those kept.
+fn dedupe(resources: &mut Vec<Value>) -> HashSet<String> {
     let mut seen = HashSet::new();
     resources.retain(|resource| key(resource).is_none_or(|key| seen.insert(key)));
+    seen
 }
 
 /// `Type/id` of a resource, when it has both.
